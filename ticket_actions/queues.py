@@ -1,0 +1,39 @@
+"""Queue and job names, and the one way work is enqueued.
+
+The web tier imports only this module from `ticket_actions` (DESIGN.md: job names only), so it
+never loads the classifier. Jobs carry JSON primitives (RQ's JSON serializer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+DEFAULT_QUEUE = "default"
+URGENT_QUEUE = "urgent"  # threats to safety: workers listen here first
+QUEUE_ORDER = (URGENT_QUEUE, DEFAULT_QUEUE)
+
+ASSESS_JOB = "ticket_actions.jobs.assess"
+APPLY_JOB = "ticket_actions.jobs.apply"
+
+JOB_TIMEOUT = 120  # seconds; one vendor update or one assessment is far below this
+RESULT_TTL = 3600
+
+
+def queue(connection: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def enqueue_assess(connection: redis.Redis, event: dict[str, Any]) -> str:
+    """Queue the `assess` job for one event (a dict from `Event.to_dict`); returns the job id."""
+    job = queue(connection).enqueue(
+        ASSESS_JOB,
+        event,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=30 * 24 * 3600,
+    )
+    return str(job.id)
