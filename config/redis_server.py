@@ -17,6 +17,8 @@ from pathlib import Path
 
 import redis
 
+from config.settings import Settings
+
 SOCKET_NAME = "redis.sock"
 
 
@@ -42,6 +44,11 @@ def redis_executable() -> str:
 
 def socket_url(data_dir: Path) -> str:
     return f"unix://{(data_dir / SOCKET_NAME).resolve()}"
+
+
+def redis_url_for(settings: Settings) -> str:
+    """`REDIS_URL`, or the embedded server's socket under the data directory."""
+    return settings.redis_url or socket_url(settings.conduct_data_dir / "redis")
 
 
 def answers(url: str, timeout: float = 0.5) -> bool:
@@ -106,3 +113,10 @@ def start_embedded_redis(data_dir: Path, *, appendonly: bool = True) -> Embedded
         time.sleep(0.05)
     process.kill()
     raise RedisServerError(f"redis-server did not answer on {sock} within 15 s")
+
+
+def ensure_redis(settings: Settings) -> EmbeddedRedis | None:
+    """With no `REDIS_URL`, start (or reuse) the embedded server; None when Redis is external."""
+    if settings.redis_url:
+        return None
+    return start_embedded_redis(settings.conduct_data_dir / "redis")

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     conduct_data_dir: Path = DEFAULT_DATA_DIR
     conduct_webhook_replay_window: int = 300  # seconds a signed timestamp stays acceptable
     conduct_alert_webhook_url: str | None = None
+    conduct_retry_horizon: int = 24 * 3600  # seconds a transient vendor failure is retried
     conduct_log_level: str = "INFO"
 
     @field_validator("zendesk_api_url", "freshdesk_api_url")

@@ -26,10 +26,18 @@ class TransientVendorError(VendorError):
     """Worth retrying later: rate limited, vendor down, timed out."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        pending: Sequence[Action] | None = None,
     ) -> None:
         super().__init__(message, status=status)
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds the vendor asked us to wait, if it said
+        # The actions not yet carried out (None: all of them). An adapter that already wrote
+        # part of a batch says what is left, so a retry never writes a comment twice.
+        self.pending = pending
 
 
 class PermanentVendorError(VendorError):

@@ -1,0 +1,100 @@
+"""Per-ticket batches of actions waiting for one `apply` job.
+
+A burst of chat messages on one ticket must not burn the per-ticket write limit, so actions for
+the same ticket that are waiting are merged: `submit` pushes actions onto the ticket's list and
+enqueues an `apply` job only when no job is already waiting for that list on that queue (a
+marker key). The job `take`s the whole list when it starts and clears the marker first, so
+actions pushed after that get a job of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import redis
+
+from integration.actions import Action, action_from_dict, action_to_dict, ticket_of
+from ticket_actions.queues import (
+    APPLY_JOB,
+    DEFAULT_QUEUE,
+    JOB_TIMEOUT,
+    RESULT_TTL,
+    URGENT_QUEUE,
+    queue,
+)
+
+MARKER_TTL = 24 * 3600
+
+
+def batch_key(actions: Sequence[Action]) -> str:
+    """The ticket the batch writes to, or the customer/new-ticket target when there is none."""
+    for action in actions:
+        ticket = ticket_of(action)
+        if ticket:
+            return f"ticket:{ticket}"
+    first = actions[0]
+    customer = getattr(first, "customer_id", None) or getattr(first, "requester_id", None)
+    return f"customer:{customer}"
+
+
+def _list_key(vendor: str, key: str) -> str:
+    return f"conduct:apply:batch:{vendor}:{key}"
+
+
+def _marker_key(vendor: str, key: str, queue_name: str) -> str:
+    return f"conduct:apply:waiting:{vendor}:{key}:{queue_name}"
+
+
+def submit(
+    connection: redis.Redis,
+    vendor: str,
+    actions: Sequence[Action],
+    *,
+    urgent: bool = False,
+    delay: float | None = None,
+    meta: dict[str, Any] | None = None,
+) -> str | None:
+    """Queue `actions` for writing; returns the new job id, or None if merged into a waiting job.
+
+    With `delay` (a retry after a transient failure) the actions go to the front of the list,
+    keeping their order ahead of anything queued since, and a job is scheduled for later.
+    """
+    if not actions:
+        return None
+    key = batch_key(actions)
+    encoded = [json.dumps(action_to_dict(a)) for a in actions]
+    if delay is None:
+        connection.rpush(_list_key(vendor, key), *encoded)
+    else:
+        connection.lpush(_list_key(vendor, key), *reversed(encoded))
+    queue_name = URGENT_QUEUE if urgent else DEFAULT_QUEUE
+    marker = _marker_key(vendor, key, queue_name)
+    if delay is None and not connection.set(marker, "1", nx=True, ex=MARKER_TTL):
+        return None  # a job that has not started yet will take these actions too
+    if delay is not None:
+        connection.set(marker, "1", ex=MARKER_TTL)
+    q = queue(connection, queue_name)
+    options: dict[str, Any] = {
+        "job_timeout": JOB_TIMEOUT,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": 30 * 24 * 3600,
+        "meta": {"queue": queue_name, **(meta or {})},
+    }
+    if delay is not None:
+        job = q.enqueue_in(timedelta(seconds=delay), APPLY_JOB, vendor, key, **options)
+    else:
+        job = q.enqueue(APPLY_JOB, vendor, key, **options)
+    return str(job.id)
+
+
+def take(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> list[Action]:
+    """Clear the waiting marker, then pop every action queued for this batch."""
+    connection.delete(_marker_key(vendor, key, queue_name))
+    with connection.pipeline(transaction=True) as pipe:
+        pipe.lrange(_list_key(vendor, key), 0, -1)
+        pipe.delete(_list_key(vendor, key))
+        raw, _ = pipe.execute()
+    return [action_from_dict(json.loads(item)) for item in raw]

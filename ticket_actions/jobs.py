@@ -1,0 +1,150 @@
+"""The RQ jobs: plain module-level functions taking JSON primitives (RQ's JSON serializer).
+
+- `assess(event)`: classify + policy → actions, handed to `apply` through a per-ticket batch
+  (urgent queue for threats to safety).
+- `apply(vendor, batch_key)`: write a batch through the vendor adapter. A transient failure
+  (429, 5xx, timeout, the budget nearly spent) schedules a retry after `Retry-After` or an
+  exponential backoff, never sleeping, until the retry horizon; then, like a permanent failure
+  (401/403/404/422), the job lands in RQ's failed registry with its actions in `job.meta`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rq import get_current_job
+from rq.job import Job
+
+from config.metrics import ACTIONS_WRITTEN, JOBS
+from integration.actions import Action, action_from_dict, action_to_dict
+from integration.events import Event
+from integration.helpdesk import PermanentVendorError, TransientVendorError
+from ticket_actions import batches
+from ticket_actions.errors import CustomerBusy, GaveUp
+from ticket_actions.queues import ASSESS_JOB, DEFAULT_QUEUE, JOB_TIMEOUT, RESULT_TTL, queue
+from ticket_actions.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+
+BUSY_RETRY_SECONDS = 1.0
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+
+
+def _save_meta(job: Job) -> None:
+    job.save_meta()  # type: ignore[no-untyped-call]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def assess(event_data: dict[str, Any]) -> dict[str, Any]:
+    """Assess one event and queue the resulting actions."""
+    from ticket_actions.assess import assess_event
+
+    runtime = get_runtime()
+    event = Event.from_dict(event_data)
+    try:
+        outcome = assess_event(event, runtime, _now())
+    except CustomerBusy:
+        queue(runtime.redis).enqueue_in(
+            timedelta(seconds=BUSY_RETRY_SECONDS),
+            ASSESS_JOB,
+            event_data,
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=RESULT_TTL,
+        )
+        JOBS.labels("assess", "busy").inc()
+        log.info("assess.customer-busy", extra={"event_id": event.event_id})
+        return {"busy": True}
+    job_id = batches.submit(runtime.redis, event.vendor, outcome.actions, urgent=outcome.urgent)
+    JOBS.labels("assess", "flagged" if outcome.actions else "clean").inc()
+    log.info(
+        "assess.done",
+        extra={
+            "event_id": event.event_id,
+            "vendor": event.vendor,
+            "ticket_id": event.ticket_id,
+            "labels": list(outcome.verdict.labels) if outcome.verdict else [],
+            "actions": len(outcome.actions),
+            "urgent": outcome.urgent,
+        },
+    )
+    return {"actions": len(outcome.actions), "urgent": outcome.urgent, "apply_job": job_id}
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter for failures that gave no Retry-After."""
+    base: float = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    return base * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
+
+
+def apply(vendor: str, key: str) -> dict[str, Any]:
+    """Write one batch of actions to the helpdesk."""
+    runtime = get_runtime()
+    job = get_current_job()
+    meta = job.meta if job is not None else {}
+    queue_name = meta.get("queue", DEFAULT_QUEUE)
+    held = [action_from_dict(a) for a in meta.get("actions", [])]
+    actions: list[Action] = held + batches.take(runtime.redis, vendor, key, queue_name)
+    if not actions:
+        JOBS.labels("apply", "empty").inc()
+        return {"applied": 0}
+    attempt = int(meta.get("attempt", 1))
+    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
+    if job is not None:  # keep the actions with the job, so a failed job can be re-run
+        job.meta.update(actions=[action_to_dict(a) for a in actions])
+        _save_meta(job)
+    try:
+        result = runtime.helpdesk(vendor).apply(actions)
+    except TransientVendorError as exc:
+        pending = list(exc.pending) if exc.pending is not None else actions
+        waited = _now() - datetime.fromisoformat(first_attempt_at)
+        if waited.total_seconds() > runtime.settings.conduct_retry_horizon:
+            JOBS.labels("apply", "gave-up").inc()
+            log.error(
+                "apply.gave-up",
+                extra={"vendor": vendor, "batch": key, "attempt": attempt, "status": exc.status},
+            )
+            if job is not None:
+                job.meta.update(actions=[action_to_dict(a) for a in pending])
+                _save_meta(job)
+            raise GaveUp(f"{vendor} {key}: still failing after {waited}") from exc
+        delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
+        batches.submit(
+            runtime.redis,
+            vendor,
+            pending,
+            urgent=queue_name != DEFAULT_QUEUE,
+            delay=delay,
+            meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
+        )
+        if job is not None:
+            job.meta.pop("actions", None)
+            _save_meta(job)
+        JOBS.labels("apply", "retry-scheduled").inc()
+        log.warning(
+            "apply.retry-scheduled",
+            extra={"vendor": vendor, "batch": key, "status": exc.status, "delay_s": delay},
+        )
+        return {"retry_in": delay, "pending": len(pending)}
+    except PermanentVendorError as exc:
+        JOBS.labels("apply", "failed").inc()
+        log.error(
+            "apply.permanent-failure",
+            extra={"vendor": vendor, "batch": key, "status": exc.status, "reason": str(exc)},
+        )
+        raise
+    for action in actions:
+        ACTIONS_WRITTEN.labels(vendor, type(action).__name__).inc()
+    JOBS.labels("apply", "ok").inc()
+    return {
+        "applied": len(actions),
+        "calls": len(result.calls),
+        "tickets_updated": result.tickets_updated,
+        "customers_updated": result.customers_updated,
+    }
