@@ -6,12 +6,20 @@ second and no command pays for another's dependencies.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from config.settings import Settings
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+
+def _settings_or_exit() -> Settings:
     from config.settings import SettingsError, load_settings
 
     try:
@@ -21,9 +29,134 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
         sys.exit(2)
 
 
+def _multiprocess_metrics(settings: Settings, *, fresh: bool) -> None:
+    """Set PROMETHEUS_MULTIPROC_DIR before prometheus_client is imported anywhere."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = settings.conduct_data_dir / "metrics"
+    if fresh and path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def _logging(settings: Settings) -> None:
+    from config.logging import configure_logging
+
+    configure_logging(settings.conduct_log_level)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Conduct Guard: enforce a customer-conduct policy inside Zendesk and Freshdesk."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, help="Port to bind.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the webhook receiver (Flask under gunicorn). Never calls a vendor."""
+    settings = _settings_or_exit()
+    if not settings.enabled_vendors:
+        click.echo(
+            "conduct serve: no helpdesk is configured, so there is nothing to receive. Set the "
+            "ZENDESK_* variables (or FRESHDESK_*); see README.md, Configuration.",
+            err=True,
+        )
+        sys.exit(2)
+    _multiprocess_metrics(settings, fresh=True)
+    from config.redis_server import ensure_redis, redis_url_for
+
+    embedded = ensure_redis(settings)
+    env = {**os.environ, "REDIS_URL": redis_url_for(settings)}
+    conf = Path(__file__).resolve().parent / "webhooks" / "gunicorn_conf.py"
+    args = [
+        sys.executable, "-m", "gunicorn",
+        "-c", str(conf),
+        "-w", str(workers),
+        "-b", f"{host}:{port}",
+        "wsgi:app",
+    ]  # fmt: skip
+    click.echo(f"conduct serve: listening on http://{host}:{port} ({workers} workers)", err=True)
+    try:
+        code = subprocess.call(args, env=env)  # noqa: S603 - our own interpreter and module
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--burst", is_flag=True, help="Work until drained (delayed jobs included), then exit."
+)
+def worker(burst: bool) -> None:
+    """Run an RQ worker over the urgent and default queues, with the sweep."""
+    settings = _settings_or_exit()
+    _multiprocess_metrics(settings, fresh=False)
+    _logging(settings)
+    import redis
+
+    from config.redis_server import ensure_redis, redis_url_for
+    from ticket_actions.jobs import run_sweep
+    from ticket_actions.worker import make_worker, work_until_drained
+
+    embedded = ensure_redis(settings)
+    connection = redis.Redis.from_url(redis_url_for(settings))
+    try:
+        if burst:
+            work_until_drained(connection, run_sweep)
+        else:
+            make_worker(connection, run_sweep).work(with_scheduler=True)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@main.group()
+def jobs() -> None:
+    """Inspect and re-run jobs that failed (permanent vendor errors, retries given up)."""
+
+
+@jobs.command("failed")
+def jobs_failed() -> None:
+    """List failed jobs: id, function, when, and the error's last line."""
+    from ticket_actions.failed import failed_jobs
+
+    for row in failed_jobs(_connection()):
+        click.echo("\t".join(str(v) for v in row.values()))
+
+
+@jobs.command("requeue")
+@click.argument("job_ids", nargs=-1)
+def jobs_requeue(job_ids: tuple[str, ...]) -> None:
+    """Re-run failed jobs (all of them when no id is given)."""
+    from ticket_actions.failed import requeue_failed
+
+    count = requeue_failed(_connection(), list(job_ids) or None)
+    click.echo(f"requeued {count} job(s)")
+
+
+def _connection() -> Any:
+    import redis
+
+    from config.redis_server import ensure_redis, redis_url_for
+
+    settings = _settings_or_exit()
+    ensure_redis(settings)
+    return redis.Redis.from_url(redis_url_for(settings))
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="Keep var/demo (Redis data, logs) afterwards.")
+def demo(keep: bool) -> None:
+    """Run everything locally against the sandbox helpdesk and print a report."""
+    from ticket_actions.demo import run_demo
+
+    sys.exit(run_demo(keep=keep))
 
 
 @main.group()

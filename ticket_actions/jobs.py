@@ -148,3 +148,11 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
         "tickets_updated": result.tickets_updated,
         "customers_updated": result.customers_updated,
     }
+
+
+def run_sweep(now: datetime) -> dict[str, Any]:
+    """The time-driven work (stage fall-back, expiry, reviews) for every due customer."""
+    from ticket_actions.sweep import sweep
+
+    runtime = get_runtime()
+    return sweep(runtime, now)
