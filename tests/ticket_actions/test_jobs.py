@@ -1,0 +1,113 @@
+"""The `apply` job against a recording helpdesk: merging, retry scheduling, failure, requeue.
+
+The helpdesk here is a test double of the vendor *adapter* (the adapter itself is tested at the
+HTTP boundary in tests/integration/zendesk); Redis, RQ and the worker are real.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from integration.actions import AddTags, Comment, UpdateCustomer
+from integration.helpdesk import PermanentVendorError, TransientVendorError
+from ticket_actions import batches
+from ticket_actions.failed import failed_jobs, requeue_failed
+from ticket_actions.queues import DEFAULT_QUEUE, URGENT_QUEUE, queue
+from ticket_actions.worker import enqueue_due_jobs, is_drained, make_worker, pending_counts
+
+
+def run_burst(connection: redis.Redis) -> None:
+    make_worker(connection).work(burst=True, logging_level="WARNING")
+
+
+def test_waiting_actions_for_one_ticket_are_merged_into_one_job(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    first = batches.submit(redis_conn, "zendesk", [AddTags("7", ("conduct_flagged",))])
+    second = batches.submit(redis_conn, "zendesk", [Comment("7", "note")])
+    other = batches.submit(redis_conn, "zendesk", [AddTags("8", ("conduct_flagged",))])
+    assert first is not None and other is not None
+    assert second is None  # merged into the waiting job
+    run_burst(redis_conn)
+    assert helpdesk.batches == [
+        [AddTags("7", ("conduct_flagged",)), Comment("7", "note")],
+        [AddTags("8", ("conduct_flagged",))],
+    ]
+    assert is_drained(redis_conn)
+
+
+def test_urgent_batches_run_before_default_ones(redis_conn: redis.Redis, helpdesk: Any) -> None:
+    batches.submit(redis_conn, "zendesk", [AddTags("1", ("a",))])
+    batches.submit(redis_conn, "zendesk", [AddTags("2", ("b",))], urgent=True)
+    assert queue(redis_conn, URGENT_QUEUE).count == 1
+    run_burst(redis_conn)
+    assert [b[0].ticket_id for b in helpdesk.batches] == ["2", "1"]  # type: ignore[union-attr]
+
+
+def test_rate_limited_batch_is_scheduled_after_retry_after_never_dropped(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=30))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("conduct_flagged",))])
+    run_burst(redis_conn)
+    assert helpdesk.batches == []
+    counts = pending_counts(redis_conn)
+    assert counts[f"{DEFAULT_QUEUE}:scheduled"] == 1
+    assert not is_drained(redis_conn)
+    registry = queue(redis_conn).scheduled_job_registry
+    job_id = registry.get_job_ids()[0]
+    due = registry.get_scheduled_time(job_id).timestamp()
+    assert 25 <= due - time.time() <= 31
+    assert enqueue_due_jobs(redis_conn, now=time.time()) == 0  # not due yet
+    assert enqueue_due_jobs(redis_conn, now=due + 1) == 1
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[AddTags("7", ("conduct_flagged",))]]
+    assert Job.fetch(job_id, redis_conn, serializer=JSONSerializer).meta["attempt"] == 2
+
+
+def test_only_pending_actions_are_retried(redis_conn: redis.Redis, helpdesk: Any) -> None:
+    mirror = UpdateCustomer("42", {"conduct_stage": "warned"})
+    helpdesk.failures.append(TransientVendorError("503", status=503, pending=[mirror]))
+    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), mirror])
+    run_burst(redis_conn)
+    enqueue_due_jobs(redis_conn, now=10**10)
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[mirror]]  # the note was written once, not twice
+
+
+def test_permanent_failure_lands_in_failed_registry_and_can_be_requeued(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    helpdesk.failures.append(PermanentVendorError("no such ticket", status=404))
+    batches.submit(redis_conn, "zendesk", [AddTags("404", ("conduct_flagged",))])
+    run_burst(redis_conn)
+    rows = failed_jobs(redis_conn)
+    assert len(rows) == 1
+    assert rows[0]["function"] == "ticket_actions.jobs.apply"
+    assert "no such ticket" in rows[0]["error"]
+    assert requeue_failed(redis_conn) == 1
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[AddTags("404", ("conduct_flagged",))]]
+    assert failed_jobs(redis_conn) == []
+
+
+def test_transient_failures_past_the_horizon_give_up_into_failed_registry(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    from ticket_actions.runtime import get_runtime
+
+    runtime = get_runtime()
+    runtime.settings = runtime.settings.model_copy(update={"conduct_retry_horizon": 0})
+    helpdesk.failures.append(TransientVendorError("timeout"))
+    batches.submit(redis_conn, "zendesk", [AddTags("9", ("x",))])
+    run_burst(redis_conn)
+    rows = failed_jobs(redis_conn)
+    assert len(rows) == 1
+    assert "GaveUp" in rows[0]["error"]
+    job = Job.fetch(rows[0]["id"], redis_conn, serializer=JSONSerializer)
+    assert job.meta["actions"] == [{"type": "AddTags", "ticket_id": "9", "tags": ["x"]}]
