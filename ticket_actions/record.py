@@ -55,6 +55,9 @@ class Incident(_Frozen):
     model_version: str = ""
     evidence: tuple[str, ...] = ()  # quoted spans; erased after the retention period
     withdrawn: bool = False  # a "not abusive" macro withdrew it
+    # The stage before this incident moved it (None: it did not), so withdrawing it can undo.
+    stage_before: Stage | None = None
+    stage_since_before: datetime | None = None
 
 
 class PendingWarning(_Frozen):
@@ -85,6 +88,8 @@ class ConductRecord(_Frozen):
     pending_warning: PendingWarning | None = None
     restriction: Restriction | None = None
     agreement: bool = False
+    # When the last contact-rate note was written (one note per rate window, not per message).
+    contact_rate_noted_at: datetime | None = None
     # The values last written to the helpdesk mirror, so the plugin's own writes coming back
     # as `customer_changed` events are recognised (Zendesk user events carry no actor).
     mirror: dict[str, str] = Field(default_factory=dict)
