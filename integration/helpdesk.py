@@ -43,6 +43,14 @@ class TransientVendorError(VendorError):
 class PermanentVendorError(VendorError):
     """Retrying will not help (bad credentials, no such ticket, invalid update)."""
 
+    def __init__(
+        self, message: str, *, status: int | None = None, pending: Sequence[Action] | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        # As for TransientVendorError: the actions not carried out (None: all of them), so a
+        # re-run from the failed registry does not repeat what was already written.
+        self.pending = pending
+
 
 @dataclass
 class ApplyResult:
@@ -78,4 +86,16 @@ class Helpdesk(Protocol):
 
     def resolve_group(self, name: str) -> str | None:
         """A group's id by its name, or None when there is no such group."""
+        ...
+
+    def resolve_agent(self, email: str) -> str | None:
+        """An agent's id by e-mail (e.g. a named officer), or None when there is none."""
+        ...
+
+    def agent_groups(self, agent_id: str) -> tuple[str, ...]:
+        """The names of the groups an agent belongs to (who may decide what)."""
+        ...
+
+    def get_organization(self, organization_id: str) -> dict[str, Any]:
+        """An organization: `id`, `name`, `fields` (by key) and `tags`."""
         ...
