@@ -1,0 +1,81 @@
+"""`Context`: the facts the `assess` job gathers so the policy can stay pure.
+
+- the customer's contact count in the contact-rate window (this message included),
+- the acting agent's groups (for decisions, issue 6; empty until an adapter can say),
+- the configured groups resolved to helpdesk ids (`None` when the helpdesk has no such group,
+  with the reason in `group_errors`). Names are resolved when first needed and cached in Redis
+  for `GROUP_CACHE_SECONDS`; a missing group never stops the worker: the policy writes the
+  failure into its note, the error is logged and `/healthz` reports the policy as degraded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import redis
+
+from ticket_actions.health import clear_policy_degraded, mark_policy_degraded
+
+if TYPE_CHECKING:
+    from integration.helpdesk import Helpdesk
+
+log = logging.getLogger(__name__)
+
+GROUP_CACHE_SECONDS = 600
+MISSING_GROUP_CACHE_SECONDS = 60  # retry a missing group soon: an admin may be fixing it
+
+
+@dataclass(frozen=True)
+class Context:
+    contact_count: int = 0
+    agent_groups: frozenset[str] = frozenset()
+    groups: Mapping[str, str | None] = field(default_factory=dict)  # group name → id
+    group_errors: Mapping[str, str] = field(default_factory=dict)  # group name → why not
+
+    def group_id(self, name: str) -> str | None:
+        return self.groups.get(name)
+
+
+def _cache_key(vendor: str) -> str:
+    return f"conduct:groups:{vendor}"
+
+
+def resolve_groups(
+    connection: redis.Redis, helpdesk: Helpdesk, names: Iterable[str]
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Group names → ids through a short Redis cache; errors say why a group has no id."""
+    ids: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    vendor = helpdesk.vendor
+    for name in sorted(set(names)):
+        key = f"{_cache_key(vendor)}:{name}"
+        cached = connection.get(key)
+        if cached is not None:
+            entry = json.loads(cached)
+            ids[name] = entry.get("id")
+            if entry.get("error"):
+                errors[name] = entry["error"]
+            continue
+        try:
+            found = helpdesk.resolve_group(name)
+            error = None if found else f"the {vendor} account has no group named {name!r}"
+        except Exception as exc:  # a vendor error must not stop the worker
+            found, error = None, f"looking the group up failed ({type(exc).__name__})"
+        ids[name] = found
+        if error:
+            errors[name] = error
+        ttl = GROUP_CACHE_SECONDS if found else MISSING_GROUP_CACHE_SECONDS
+        connection.set(key, json.dumps({"id": found, "error": error}), ex=ttl)
+    if errors:
+        for name, error in errors.items():
+            log.error("policy.group-missing", extra={"vendor": vendor, "group": name, "why": error})
+        mark_policy_degraded(
+            connection, "; ".join(f"group {n!r}: {e}" for n, e in sorted(errors.items()))
+        )
+    elif ids:
+        clear_policy_degraded(connection)
+    return ids, errors
