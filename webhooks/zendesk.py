@@ -1,0 +1,170 @@
+"""`POST /webhooks/zendesk`: guard clauses in order, one status each, then enqueue `assess`.
+
+| guard                                                     | status | outcome (metric, log key) |
+|-----------------------------------------------------------|--------|---------------------------|
+| body over 1 MiB                                           | 413    | too-large                 |
+| signature headers missing                                 | 401    | missing-signature         |
+| signature matches no configured secret                    | 401    | bad-signature             |
+| timestamp outside the replay window (or not ISO-8601)     | 401    | stale-timestamp           |
+| signed with Zendesk's static test secret                  | 200    | test (`{"test": true}`)   |
+| not JSON, or not the documented shape                     | 400    | bad-request               |
+| event type we neither map nor ignore                      | 204    | unknown-type (warning)    |
+| known but ignored (ignore list, staff author, agent user) | 200    | ignored                   |
+| redelivery of an id already accepted (7 days)             | 200    | duplicate                 |
+| queued                                                    | 202    | accepted                  |
+| Redis unreachable                                         | 503    | unavailable (retry later) |
+
+Authenticity is checked on the raw bytes before anything parses them. Never a 500: the view
+maps every failure to one of the statuses above, and the blueprint's error handlers catch what
+escapes. Logs carry the event type, ids and the outcome, never text, e-mail addresses or
+secrets. The web tier never calls Zendesk and never loads the classifier.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from config.metrics import WEBHOOK_SECONDS, WEBHOOKS
+from config.settings import Settings
+from integration.zendesk.auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, Authenticity, verify
+from integration.zendesk.payload import Delivery, PayloadError, parse_delivery
+from ticket_actions.queues import enqueue_assess
+from webhooks.dedupe import first_delivery, forget
+
+VENDOR = "zendesk"
+MAX_BODY = 1024 * 1024  # bytes; Zendesk's own payloads are a few KiB
+RETRY_AFTER = "30"  # seconds, on 503
+
+log = logging.getLogger(__name__)
+bp = Blueprint("zendesk_webhooks", __name__)
+
+
+@dataclass
+class Answer:
+    status: int
+    outcome: str
+    body: dict[str, Any] | None = None
+    level: int = logging.INFO
+    ids: dict[str, Any] = field(default_factory=dict)
+
+
+_UNAUTHORIZED = {"error": "unauthorized"}
+
+
+@bp.post("/webhooks/zendesk")
+def receive() -> Response:
+    started = time.perf_counter()
+    try:
+        answer = _guards()
+    except (redis.RedisError, OSError) as exc:
+        answer = Answer(503, "unavailable", {"error": "temporarily unavailable"}, logging.ERROR)
+        answer.ids["error"] = type(exc).__name__
+    _record(answer)
+    WEBHOOK_SECONDS.labels(VENDOR).observe(time.perf_counter() - started)
+    return _respond(answer)
+
+
+def _guards() -> Answer:
+    if (request.content_length or 0) > MAX_BODY:
+        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+    request.max_content_length = MAX_BODY
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:  # chunked bodies have no Content-Length up front
+        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+
+    settings: Settings = current_app.config["CONDUCT_SETTINGS"]
+    headers = {
+        name: value
+        for name in (SIGNATURE_HEADER, TIMESTAMP_HEADER)
+        if (value := request.headers.get(name)) is not None
+    }
+    authenticity = verify(
+        headers,
+        raw,
+        settings.zendesk_webhook_secrets,
+        replay_window=settings.conduct_webhook_replay_window,
+    )
+    if authenticity is Authenticity.TEST:
+        return Answer(200, "test", {"test": True})
+    if authenticity is not Authenticity.VALID:
+        return Answer(401, authenticity.value, _UNAUTHORIZED, logging.WARNING)
+
+    try:
+        body = json.loads(raw)
+    except ValueError:  # includes UnicodeDecodeError
+        return Answer(400, "bad-request", {"error": "body is not JSON"}, logging.WARNING)
+    try:
+        delivery = parse_delivery(body, received_at=datetime.now(UTC))
+    except PayloadError as exc:
+        return Answer(400, "bad-request", {"error": str(exc)}, logging.WARNING)
+    return _dispatch(delivery)
+
+
+def _dispatch(delivery: Delivery) -> Answer:
+    ids: dict[str, Any] = {"event_type": delivery.event_type, "delivery_id": delivery.delivery_id}
+    if delivery.outcome == "unknown":
+        return Answer(204, "unknown-type", None, logging.WARNING, ids)
+    if delivery.outcome == "ignored" or delivery.event is None or not delivery.delivery_id:
+        ids["reason"] = delivery.reason
+        return Answer(200, "ignored", {"status": "ignored", "reason": delivery.reason}, ids=ids)
+    event = delivery.event
+    ids.update(event_id=event.event_id, ticket_id=event.ticket_id, kind=event.kind)
+    connection: redis.Redis = current_app.extensions["conduct_redis"]
+    if not first_delivery(connection, VENDOR, delivery.delivery_id):
+        return Answer(200, "duplicate", {"status": "duplicate"}, ids=ids)
+    try:
+        ids["job_id"] = enqueue_assess(connection, event.to_dict())
+    except BaseException:
+        forget(connection, VENDOR, delivery.delivery_id)  # let Zendesk's retry through
+        raise
+    return Answer(202, "accepted", {"status": "queued"}, ids=ids)
+
+
+def _record(answer: Answer) -> None:
+    WEBHOOKS.labels(VENDOR, answer.outcome).inc()
+    if log.isEnabledFor(answer.level):
+        extra = {key: value for key, value in answer.ids.items() if value is not None}
+        log.log(
+            answer.level,
+            f"zendesk.webhook.{answer.outcome}",
+            extra={"outcome": answer.outcome, **extra},
+        )
+
+
+def _respond(answer: Answer) -> Response:
+    if answer.body is None:
+        response = Response(status=answer.status)
+    else:
+        response = jsonify(answer.body)
+        response.status_code = answer.status
+    if answer.status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    code = exc.code or 503
+    answer = Answer(
+        code if code < 500 else 503, "error", {"error": exc.name.lower()}, logging.WARNING
+    )
+    _record(answer)
+    return _respond(answer)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    log.exception("zendesk.webhook.error", extra={"error": type(exc).__name__})
+    answer = Answer(503, "error", {"error": "temporarily unavailable"}, logging.NOTSET)
+    WEBHOOKS.labels(VENDOR, answer.outcome).inc()
+    return _respond(answer)
