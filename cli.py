@@ -159,9 +159,41 @@ def demo(keep: bool) -> None:
     sys.exit(run_demo(keep=keep))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5001, show_default=True, help="Port to bind (0: any free one).")
+@click.option("--webhook-url", default=None, help="Where to deliver signed webhook events.")
+@click.option("--webhook-secret", default=None, help="The webhook's signing secret.")
+@click.option(
+    "--time-scale", default=1.0, show_default=True, help="Sandbox seconds per real second."
+)
+def sandbox(
+    host: str, port: int, webhook_url: str | None, webhook_secret: str | None, time_scale: float
+) -> None:
+    """Run the sandbox helpdesk alone: Zendesk's API paths, signed webhooks, /_sandbox/ controls."""
+    from integration.sandbox.config import SandboxConfig
+    from integration.sandbox.server import serve
+
+    config = SandboxConfig(
+        webhook_url=webhook_url, webhook_secret=webhook_secret, time_scale=time_scale
+    )
+    serve(config, host=host, port=port)
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks: each prints its figures and a ratio against a baseline run alongside."""
+
+
+def _conduct_ladder_commands() -> None:
+    from ticket_actions.commands import audit, erase, feedback  # click only at import
+
+    main.add_command(audit)
+    main.add_command(erase)
+    main.add_command(feedback)
+
+
+_conduct_ladder_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

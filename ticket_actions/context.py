@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,14 +18,12 @@ from typing import TYPE_CHECKING
 import redis
 
 from ticket_actions.health import clear_policy_degraded, mark_policy_degraded
+from ticket_actions.restriction_facts import RestrictionFacts
 
 if TYPE_CHECKING:
     from integration.helpdesk import Helpdesk
 
 log = logging.getLogger(__name__)
-
-GROUP_CACHE_SECONDS = 600
-MISSING_GROUP_CACHE_SECONDS = 60  # retry a missing group soon: an admin may be fixing it
 
 
 @dataclass(frozen=True)
@@ -35,31 +32,25 @@ class Context:
     agent_groups: frozenset[str] = frozenset()
     groups: Mapping[str, str | None] = field(default_factory=dict)  # group name → id
     group_errors: Mapping[str, str] = field(default_factory=dict)  # group name → why not
+    # Issue 6: officers, ticket fields, the organisation's contact (ticket_actions/decisions.py).
+    restrictions: RestrictionFacts = field(default_factory=RestrictionFacts)
 
     def group_id(self, name: str) -> str | None:
         return self.groups.get(name)
 
 
-def _cache_key(vendor: str) -> str:
-    return f"conduct:groups:{vendor}"
-
-
 def resolve_groups(
     connection: redis.Redis, helpdesk: Helpdesk, names: Iterable[str]
 ) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Group names → ids through a short Redis cache; errors say why a group has no id."""
+    """Group names → ids (the adapter caches its directory); errors say why a group has none.
+
+    A missing group is logged and raises the policy-degraded flag `/healthz` reports; once
+    every group resolves again the flag is cleared.
+    """
     ids: dict[str, str | None] = {}
     errors: dict[str, str] = {}
     vendor = helpdesk.vendor
     for name in sorted(set(names)):
-        key = f"{_cache_key(vendor)}:{name}"
-        cached = connection.get(key)
-        if cached is not None:
-            entry = json.loads(cached)
-            ids[name] = entry.get("id")
-            if entry.get("error"):
-                errors[name] = entry["error"]
-            continue
         try:
             found = helpdesk.resolve_group(name)
             error = None if found else f"the {vendor} account has no group named {name!r}"
@@ -68,8 +59,6 @@ def resolve_groups(
         ids[name] = found
         if error:
             errors[name] = error
-        ttl = GROUP_CACHE_SECONDS if found else MISSING_GROUP_CACHE_SECONDS
-        connection.set(key, json.dumps({"id": found, "error": error}), ex=ttl)
     if errors:
         for name, error in errors.items():
             log.error("policy.group-missing", extra={"vendor": vendor, "group": name, "why": error})
@@ -79,3 +68,14 @@ def resolve_groups(
     elif ids:
         clear_policy_degraded(connection)
     return ids, errors
+
+
+def acting_agent_groups(helpdesk: Helpdesk, agent_id: str | None) -> frozenset[str]:
+    """The names of the acting agent's groups (empty when unknown or the lookup failed)."""
+    if not agent_id:
+        return frozenset()
+    try:
+        return frozenset(helpdesk.agent_groups(agent_id))
+    except Exception as exc:  # decisions are refused without it; the worker goes on
+        log.warning("context.agent-groups-failed", extra={"why": type(exc).__name__})
+        return frozenset()
