@@ -31,7 +31,8 @@ from ticket_actions.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-MESSAGE_KINDS = ("message", "ticket_created")
+# Not `ticket_created`: its text is the first comment, which also arrives as a `message`.
+MESSAGE_KINDS = ("message",)
 
 
 @dataclass

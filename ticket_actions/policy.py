@@ -5,7 +5,7 @@ new `ConductRecord` and a list of `Action`s (plus, in `PolicyResult`, the audit 
 alert request, feedback to store and whether the batch is urgent). Read it beside
 `config/policy.yaml` and the two policies it carries out:
 
-Customer message (event kind `message` / `ticket_created`, actor `customer`):
+Customer message (event kind `message`, actor `customer`):
   not assessed (a language the model does not cover) → tag `conduct_not_assessed` only
   already an incident (the same ticket + message again)  → nothing (redelivery)
   no label over the thresholds                           → nothing
@@ -788,8 +788,9 @@ def fall_back(record: ConductRecord, policy: Policy, now: datetime) -> PolicyRes
 # -- entry point ---------------------------------------------------------------------------
 Handler = Callable[[ConductRecord, Event, Verdict | None, Context, Policy, datetime], PolicyResult]
 HANDLERS: dict[str, Handler] = {
+    # `ticket_created` is not assessed: its text is the first comment, which the helpdesk also
+    # delivers as a `message` (assessing both would make one message two incidents).
     "message": _on_message,
-    "ticket_created": _on_message,
     "tags_changed": _on_tags,
     "customer_changed": _on_customer_changed,
 }

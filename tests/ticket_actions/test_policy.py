@@ -553,3 +553,9 @@ def test_fall_back_waits_for_the_last_incident_not_the_stage_date() -> None:
     before = record("supervisor", 400, (incident("a", 100),))
     assert fall_back(before, POLICY, NOW).record.stage == "supervisor"
     assert fall_back_due(before, POLICY) == datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def test_ticket_created_is_not_assessed_twice_the_first_comment_arrives_as_a_message() -> None:
+    created = Event(**{**message().to_dict(), "kind": "ticket_created", "occurred_at": NOW})  # type: ignore[arg-type]
+    result = evaluate(record(), created, ABUSIVE, CTX, POLICY, NOW)
+    assert result.actions == [] and result.record == record()
