@@ -99,3 +99,7 @@ class Helpdesk(Protocol):
     def get_organization(self, organization_id: str) -> dict[str, Any]:
         """An organization: `id`, `name`, `fields` (by key) and `tags`."""
         ...
+
+    def customer_field_key(self, field_id: str) -> str | None:
+        """The key of a customer field by its id (some events name a field by id only)."""
+        ...

@@ -128,9 +128,9 @@ def comment_event(comment: dict[str, Any], author: dict[str, Any]) -> dict[str, 
 
 
 def tags_event(added: list[str], removed: list[str]) -> dict[str, Any]:
-    """`ticket.tags_changed` / `user.tags_changed` event: `{tags_added, tags_removed}` [S: public
-    handler tests; Zendesk's ticket-events page is the reference]."""
-    return {"tags_added": list(added), "tags_removed": list(removed)}
+    """`ticket.tags_changed` / `user.tags_changed` event: `{added: {tags}, removed: {tags}}`
+    [S: bb-io/Zendesk TagsChangedEvent.cs], as tests/fixtures/zendesk/SOURCES.md records."""
+    return {"added": {"tags": list(added)}, "removed": {"tags": list(removed)}}
 
 
 def messaging_event(
@@ -147,18 +147,17 @@ def messaging_event(
 
 
 def custom_field_event(field: dict[str, Any], current: Any, previous: Any) -> dict[str, Any]:
-    """`user.custom_field_changed` event. [U] The exact `event` keys are not in VENDOR_API: the
-    EventBridge form of "Custom Field Changed" carries the field (id, title, type) with
-    `current` and `previous` values; the field `key` is added so a receiver can map it."""
+    """`user.custom_field_changed` event: `{current, previous, custom_field: {id, title, type}}`
+    [S: bb-io/Zendesk CustomFieldChangedEvent.cs; the EventBridge form has the same object, V],
+    as tests/fixtures/zendesk/SOURCES.md records. The field's key is not in it."""
     return {
-        "field": {
+        "current": current,
+        "previous": previous,
+        "custom_field": {
             "id": str(field["id"]),
-            "key": field["key"],
             "title": field.get("title"),
             "type": field.get("type"),
         },
-        "current": current,
-        "previous": previous,
     }
 
 

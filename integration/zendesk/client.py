@@ -162,6 +162,15 @@ class ZendeskHelpdesk:
         user = self._call("GET", "users/{id}", id=customer_id)["user"]
         return dict(user.get("user_fields") or {})
 
+    def customer_field_key(self, field_id: str) -> str | None:
+        """The key of a user field by its id (user events name fields by id only)."""
+
+        def load() -> dict[str, str]:
+            return {str(f["id"]): f["key"] for f in self._pages("user_fields", "user_fields")}
+
+        keys: dict[str, str] = self._cache.get_or_load("user_fields", DIRECTORY_TTL, load)
+        return keys.get(str(field_id))
+
     def _groups(self) -> dict[str, str]:
         def load() -> dict[str, str]:
             return {str(g["id"]): g["name"] for g in self._pages("groups", "groups")}
