@@ -4,9 +4,10 @@
    `record.mirror` are recognised by the policy) and follow deleted and merged customers.
 2. Classify a customer's message (outside the lock: milliseconds of CPU).
 3. Under the customer's lock (`CustomerBusy` on contention: the job is re-enqueued shortly):
-   load the `ConductRecord`, count the contact, gather the `Context` (groups resolved only when
-   the event can route), run the pure policy, save the record, append the audit trail, keep a
-   flagged message's text (for feedback) and store feedback from a "not abusive" macro.
+   load the `ConductRecord`, count the contact, gather the `Context`, run the pure policy (a
+   second time with the group ids when it wants to route, so other events cost no lookup), save
+   the record, append the audit trail, keep a flagged message's text (for feedback) and store
+   feedback from a "not abusive" macro.
 4. Queue a safety alert as its own job; return the actions and their urgency for `apply`.
 """
 
@@ -60,16 +61,13 @@ def _as_self(event: Event, helpdesk: Helpdesk) -> Event:
     return replace(event, actor_role="self") if str(me) == str(event.actor_id) else event
 
 
-def _needs_context(event: Event, verdict: Verdict | None, policy: Policy) -> bool:
-    """Whether the policy may route this event or judge who acted: only then are group names
-    resolved and the acting agent's groups read (the adapter caches both)."""
-    if verdict is not None:
-        thresholds = policy.thresholds.as_mapping()
-        return verdict.assessed and bool(verdict.with_thresholds(thresholds).labels)
-    if event.kind == "tags_changed" and event.actor_role in ("agent", "system"):
-        prefix = policy.tags.category_prefix  # every conduct tag starts with it
-        return any(tag.startswith(prefix) for tag in event.tags_added)
-    return False
+def _decided_by_staff(event: Event, policy: Policy) -> bool:
+    """A conduct tag an agent added (a macro, a manager's decision): who acted matters, so the
+    agent's groups are read (the adapter caches them)."""
+    if event.kind != "tags_changed" or event.actor_role != "agent" or not event.actor_id:
+        return False
+    prefix = policy.tags.category_prefix  # every conduct tag starts with it
+    return any(tag.startswith(prefix) for tag in event.tags_added)
 
 
 def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
@@ -95,20 +93,21 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
         if _is_customer_message(event) and event.ticket_id:
             key = event.incident_key
             count = store.count_contact(connection, customer, key, now, policy.contact_window)
-        groups: dict[str, str | None] = {}
-        errors: dict[str, str] = {}
-        agent_groups: frozenset[str] = frozenset()
-        if _needs_context(event, verdict, policy):
-            helpdesk = runtime.helpdesk(event.vendor)
-            groups, errors = resolve_groups(connection, helpdesk, policy.groups.values())
-            if event.kind == "tags_changed" and event.actor_role == "agent":
-                agent_groups = acting_agent_groups(helpdesk, event.actor_id)
-        context = Context(
-            contact_count=count, agent_groups=agent_groups, groups=groups, group_errors=errors
-        )
         if event.kind == "customer_changed":
             event = _mirror_values(event, record, policy, runtime)
+        agent_groups: frozenset[str] = frozenset()
+        if _decided_by_staff(event, policy):
+            agent_groups = acting_agent_groups(runtime.helpdesk(event.vendor), event.actor_id)
+        context = Context(contact_count=count, agent_groups=agent_groups)
         result = evaluate(record, event, verdict, context, policy, now)
+        if result.routing_failures:
+            # The policy wants to route: resolve the group names (the adapter caches its
+            # directory) and decide again with them. Events that do not route cost no lookup.
+            groups, errors = resolve_groups(
+                connection, runtime.helpdesk(event.vendor), policy.groups.values()
+            )
+            context = replace(context, groups=groups, group_errors=errors)
+            result = evaluate(record, event, verdict, context, policy, now)
         _save(connection, record, result, event, verdict, policy, now)
     alert_job = _alert(result, runtime, policy)
     if result.routing_failures:
