@@ -126,22 +126,18 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
 
 def _mirror_values(event: Event, record: ConductRecord, policy: Policy, runtime: Runtime) -> Event:
     """A user-field change as `{key: value}`. Zendesk names the field by id only: a value the
-    plugin itself last wrote is its own write coming back (no call); any other value is read
-    fresh from the helpdesk (one call) so a person's edit wins."""
+    plugin itself last wrote is its own write coming back (no call); otherwise the id is mapped
+    to its key through the adapter (its field directory is cached), so a person's edit wins."""
     changed = event.fields.get("custom_field") or event.fields.get("field")
     if not isinstance(changed, dict):
         return event
     current = event.fields.get("current")
-    key = changed.get("key")
-    if key:
-        return replace(event, fields={str(key): current})
     if current is not None and str(current) in record.mirror.values():
         return replace(event, fields={})
-    if not event.customer_id:
-        return replace(event, fields={})
-    fresh = runtime.helpdesk(event.vendor).get_customer_fields(event.customer_id)
-    keys = (policy.mirror.stage_field, policy.mirror.since_field)
-    return replace(event, fields={k: fresh.get(k) for k in keys if k in fresh})
+    key = changed.get("key")
+    if not key and changed.get("id") is not None:
+        key = runtime.helpdesk(event.vendor).customer_field_key(str(changed["id"]))
+    return replace(event, fields={str(key): current} if key else {})
 
 
 def _save(

@@ -79,6 +79,10 @@ class Desk:
     def get_organization(self, organization_id: str) -> dict[str, Any]:
         return {}
 
+    def customer_field_key(self, field_id: str) -> str | None:
+        self.calls.append(f"field_key:{field_id}")
+        return {"3604": "conduct_stage"}.get(field_id)
+
 
 @dataclass
 class StubRuntime(Runtime):
@@ -232,7 +236,6 @@ def test_mirror_echo_costs_no_call_and_a_persons_edit_is_read_and_wins(
     calls = len(desk(runtime).calls)
     echo = assess_event(_field_changed("warned"), runtime, NOW)
     assert echo.actions == [] and len(desk(runtime).calls) == calls  # recognised by value
-    desk(runtime).fields["42"] = {"conduct_stage": "clean", "conduct_stage_since": "2026-03-04"}
     edit = assess_event(_field_changed("clean"), runtime, NOW)
-    assert edit.rule == "mirror_edit" and "fields:42" in desk(runtime).calls
+    assert edit.rule == "mirror_edit" and "field_key:3604" in desk(runtime).calls
     assert store.load_record(runtime.redis, "zendesk:42").stage == "clean"
