@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -43,38 +43,20 @@ def _customer(value: str) -> str:
 def audit(customer: str, as_json: bool) -> None:
     """Print a customer's conduct record and audit trail (CUSTOMER is <vendor>:<id>)."""
     from ticket_actions import store
+    from ticket_actions.trail import trail_lines
 
     customer = _customer(customer)
     connection = _redis()
-    record = store.load_record(connection, customer)
-    lines = store.read_audit(connection, customer)
     if as_json:
+        record = store.load_record(connection, customer)
+        lines = store.read_audit(connection, customer)
         click.echo(json.dumps({"record": record.model_dump(mode="json")}))
         for line in lines:
             click.echo(json.dumps({"at": line.at, "kind": line.kind, "detail": line.detail,
                                    "evidence": list(line.evidence)}))  # fmt: skip
         return
-    since = record.stage_since.isoformat() if record.stage_since else "-"
-    active = len(record.active_incidents())
-    click.echo(f"{customer}: stage {record.stage} since {since}; {active} active incident(s)")
-    if record.pending_warning:
-        click.echo(
-            f"  warning pending since {record.pending_warning.since.isoformat()} "
-            f"(ticket {record.pending_warning.ticket_id})"
-        )
-    if not lines:
-        click.echo("  (no audit entries)")
-    for line in lines:
-        detail = ", ".join(f"{k}={_short(v)}" for k, v in sorted(line.detail.items()))
-        click.echo(f"  {line.at}  {line.kind:<16} {detail}")
-        for quote in line.evidence:
-            click.echo(f"      “{quote}”")
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+    for text in trail_lines(connection, customer):
+        click.echo(text)
 
 
 @click.command()
