@@ -18,6 +18,7 @@ import redis
 
 from config.policy import Policy
 from ticket_actions import store
+from ticket_actions.errors import CustomerBusy
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Purged:
     incident_quotes: int = 0
     flagged_texts: int = 0
     feedback_rows: int = 0
+    busy: int = 0  # records locked by a job: left for the next purge
 
 
 def _older(raw: bytes | str, cutoff: datetime) -> bool:
@@ -43,21 +45,10 @@ def purge(connection: redis.Redis, policy: Policy, now: datetime) -> Purged:
         if old:
             done.audit_quotes += int(connection.hdel(key, *old))
     for customer in list(store.all_customers(connection)):
-        with store.customer_lock(connection, customer):
-            record = store.load_record(connection, customer)
-            stale = [i for i in record.incidents if i.at < cutoff and i.evidence]
-            if not stale:
-                continue
-            keys = {i.key for i in stale}
-            incidents = tuple(
-                i.model_copy(update={"evidence": ()}) if i.key in keys else i
-                for i in record.incidents
-            )
-            connection.set(
-                store.record_key(customer),
-                record.model_copy(update={"incidents": incidents}).model_dump_json(),
-            )
-            done.incident_quotes += len(stale)
+        try:
+            done.incident_quotes += _purge_record(connection, customer, cutoff)
+        except CustomerBusy:
+            done.busy += 1  # being assessed right now: the next purge takes it
     for key in connection.scan_iter(match=store.texts_key("*", "*"), count=500):
         old = [f for f, v in connection.hscan_iter(key, count=500) if _older(v, cutoff)]
         if old:
@@ -66,9 +57,25 @@ def purge(connection: redis.Redis, policy: Policy, now: datetime) -> Purged:
                 if _older(v, cutoff)]  # fmt: skip
     if old_rows:
         done.feedback_rows = int(connection.hdel(store.FEEDBACK_KEY, *old_rows))
-    if any(vars(done).values()):
+    if any(vars(done).values()):  # counts only: never the text
         log.info("retention.purged", extra=vars(done))
     return done
+
+
+def _purge_record(connection: redis.Redis, customer: str, cutoff: datetime) -> int:
+    with store.customer_lock(connection, customer):
+        record = store.load_record(connection, customer)
+        stale = {i.key for i in record.incidents if i.at < cutoff and i.evidence}
+        if not stale:
+            return 0
+        incidents = tuple(
+            i.model_copy(update={"evidence": ()}) if i.key in stale else i for i in record.incidents
+        )
+        connection.set(
+            store.record_key(customer),
+            record.model_copy(update={"incidents": incidents}).model_dump_json(),
+        )
+        return len(stale)
 
 
 def erase(connection: redis.Redis, customer: str) -> int:

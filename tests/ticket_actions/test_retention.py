@@ -44,9 +44,8 @@ def _fill(connection: redis.Redis, customer: str) -> None:
 def test_purge_deletes_text_older_than_the_retention_period(redis_conn: redis.Redis) -> None:
     _fill(redis_conn, "zendesk:1")
     done = retention.purge(redis_conn, POLICY, NOW)
-    assert (done.audit_quotes, done.incident_quotes, done.flagged_texts, done.feedback_rows) == (
-        1, 1, 1, 2,
-    )  # fmt: skip
+    counts = (done.audit_quotes, done.incident_quotes, done.flagged_texts, done.feedback_rows)
+    assert counts == (1, 1, 1, 2)
     lines = store.read_audit(redis_conn, "zendesk:1")
     assert [(line.detail["n"], line.evidence) for line in lines] == [(1, ()), (2, ("new words",))]
     record = store.load_record(redis_conn, "zendesk:1")
@@ -54,6 +53,14 @@ def test_purge_deletes_text_older_than_the_retention_period(redis_conn: redis.Re
     assert len(record.incidents) == 2  # the trail stays, only the words go
     assert list(store.feedback_rows(redis_conn)) == []
     assert retention.purge(redis_conn, POLICY, NOW).incident_quotes == 0
+
+
+def test_purge_leaves_a_record_being_assessed_for_next_time(redis_conn: redis.Redis) -> None:
+    _fill(redis_conn, "zendesk:1")
+    with store.customer_lock(redis_conn, "zendesk:1"):
+        done = retention.purge(redis_conn, POLICY, NOW)
+    assert done.busy == 1 and done.incident_quotes == 0
+    assert retention.purge(redis_conn, POLICY, NOW).incident_quotes == 1
 
 
 def test_erase_removes_one_customer_and_nobody_else(redis_conn: redis.Redis) -> None:
