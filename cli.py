@@ -96,6 +96,13 @@ def serve(host: str, port: int, workers: int) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker over the urgent and default queues, with the sweep."""
     settings = _settings_or_exit()
+    from config.policy import PolicyError, policy_for
+
+    try:
+        policy_for(settings)  # a broken policy.yaml stops start-up with file, line and field
+    except PolicyError as exc:
+        click.echo(f"conduct worker: policy error: {exc}", err=True)
+        sys.exit(2)
     _multiprocess_metrics(settings, fresh=False)
     _logging(settings)
     import redis
