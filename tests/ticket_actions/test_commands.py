@@ -95,3 +95,14 @@ def test_feedback_export_writes_training_rows(
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert row == {"id": "feedback:zendesk:100:m1", "text": "you useless idiot", "labels": [],
                    "severity": "none", "source": "feedback"}  # fmt: skip
+
+
+def test_worker_refuses_to_start_on_a_broken_policy(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "policy.yaml"
+    broken.write_text("mode: enforce\nthresholds:\n  insult: 7\n")
+    monkeypatch.setenv("CONDUCT_POLICY", str(broken))
+    result = runner.invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 2
+    assert f"policy error: {broken}:3: thresholds.insult: " in result.output
