@@ -62,12 +62,13 @@ def _as_self(event: Event, helpdesk: Helpdesk) -> Event:
 
 
 def _decided_by_staff(event: Event, policy: Policy) -> bool:
-    """A conduct tag an agent added (a macro, a manager's decision): who acted matters, so the
-    agent's groups are read (the adapter caches them)."""
+    """A conduct tag an agent added other than the ladder's own macros (a manager's decision):
+    who acted matters there, so the agent's groups are read (the adapter caches them)."""
     if event.kind != "tags_changed" or event.actor_role != "agent" or not event.actor_id:
         return False
+    ladder = {getattr(policy.macros, k).tag for k in type(policy.macros).model_fields}
     prefix = policy.tags.category_prefix  # every conduct tag starts with it
-    return any(tag.startswith(prefix) for tag in event.tags_added)
+    return any(t.startswith(prefix) and t not in ladder for t in event.tags_added)
 
 
 def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:

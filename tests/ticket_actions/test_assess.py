@@ -191,7 +191,9 @@ def test_the_plugins_own_tag_changes_are_recognised(runtime: StubRuntime) -> Non
     by_agent = assess_event(tags("conduct_warning_sent", actor="7"), runtime, NOW)
     assert store.load_record(runtime.redis, "zendesk:42").stage == "warned"
     assert by_agent.rule == "macro:conduct_warning_sent"
-    assert "agent_groups:7" in desk(runtime).calls
+    assert "agent_groups:7" not in desk(runtime).calls  # the ladder's macros need no groups
+    assess_event(tags("conduct_decision_no_action", actor="8"), runtime, NOW)
+    assert "agent_groups:8" in desk(runtime).calls  # a manager's decision: who decided matters
 
 
 def test_false_positive_stores_feedback_rows(runtime: StubRuntime) -> None:
