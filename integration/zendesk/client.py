@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from config.metrics import ACTIONS_WRITTEN, VENDOR_CALLS
+from config.metrics import VENDOR_CALLS
 from config.settings import Settings
 from integration.actions import Action, ApplyMacro, CreateTicket
 from integration.helpdesk import (
@@ -261,8 +261,8 @@ class ZendeskHelpdesk:
                         str(exc), status=exc.status, retry_after=exc.retry_after, pending=pending
                     ) from exc
                 raise PermanentVendorError(str(exc), status=exc.status, pending=pending) from exc
-            for action in _actions_of(unit):
-                ACTIONS_WRITTEN.labels(VENDOR, type(action).__name__).inc()
+        # `conduct_actions_written_total` is counted by the `apply` job once the batch is done
+        # (ticket_actions/jobs.py); counting here too would count every action twice.
         return result
 
     def _update_ticket(self, update: TicketUpdate, result: ApplyResult) -> None:
