@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from classifiers.verdict import CATEGORIES
+from config.policy_restrictions import RestrictionPolicy
 from config.settings import Settings
 
 LadderStage = Literal["warned", "supervisor", "complaint_management", "senior_management"]
@@ -298,7 +299,7 @@ class Policy(_Model):
     alerts: Alerts = Alerts()
     retention: Retention = Retention()
     templates_dir: str = "templates"  # relative to the policy file
-    # issue 6: `restrictions: Restrictions = Restrictions()` goes here.
+    restrictions: RestrictionPolicy = RestrictionPolicy()  # issue 6: manager decisions
 
     _environment: jinja2.Environment | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="")
@@ -341,6 +342,7 @@ class Policy(_Model):
             message: Message = getattr(self.messages, key)
             found.append((("messages", key, "template"), message.template))
             found.append((("messages", key, "suggestion"), message.suggestion))
+        found += self.restrictions.template_names()
         return found
 
     def render(self, name: str, **values: Any) -> str:
@@ -470,6 +472,9 @@ def _check_references(policy: Policy, path: Path, root: yaml.Node | None) -> Non
         if target not in policy.ladder.stages:
             line, field = _line_of(root, ("ladder", "on_repeat", source))
             raise _fail(path, line, field, f"no stage {target!r} in ladder.stages")
+    for loc, reason in policy.restrictions.reference_errors(policy.groups):  # issue 6
+        line, field = _line_of(root, loc)
+        raise _fail(path, line, field, reason)
 
 
 def _read_templates(policy: Policy, path: Path, root: yaml.Node | None) -> dict[str, str]:

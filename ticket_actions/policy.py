@@ -805,7 +805,15 @@ def evaluate(
     now: datetime,
 ) -> PolicyResult:
     """What `event` does to the customer's conduct record and the helpdesk (no I/O)."""
+    # Issue 6: managers' decisions and challenges come first; an active restriction is then
+    # enforced on top of the ladder's result (imported here: those modules import this one).
+    from ticket_actions import decisions, enforcement
+
+    decided = decisions.decide(record, event, context, policy, now)
+    if decided is not None:
+        return decided
     handler = HANDLERS.get(event.kind)
     if handler is None:
         return PolicyResult(record)
-    return handler(record, event, verdict, context, policy, now)
+    result = handler(record, event, verdict, context, policy, now)
+    return enforcement.enforce(record, result, event, context, policy, now)

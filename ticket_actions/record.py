@@ -78,6 +78,10 @@ class Restriction(_Frozen):
     deputy_officer: str | None = None
     decided_by: str | None = None
     ticket_id: str | None = None
+    # Issue 6: when the review reminder went to the deciding manager (None: not yet), and the
+    # tickets the restriction was already explained on (one automatic reply per ticket).
+    reminded_at: datetime | None = None
+    enforced_tickets: tuple[str, ...] = ()
 
 
 class ConductRecord(_Frozen):
