@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,18 @@ class Sandbox:
             self.clock.set_scale(self.config.time_scale)
 
     def log_call(self, method: str, path: str, status: int) -> None:
+        """`t`: sandbox time (seconds since the epoch); `real`: wall-clock time of the call."""
         now = self.clock.now()
+        entry = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "at": iso(now),
+            "t": now,
+            "real": time.time(),
+        }
         with self._log_lock:
-            self.calls.append(
-                {"method": method, "path": path, "status": status, "at": iso(now), "t": now}
-            )
+            self.calls.append(entry)
 
     # -- limits ------------------------------------------------------------------------------
     def account(self, count: bool) -> Verdict:
