@@ -203,5 +203,27 @@ def _conduct_ladder_commands() -> None:
 _conduct_ladder_commands()
 
 
+@bench.command("burst")
+@click.option("--limit", default=100, show_default=True, help="Sandbox ticket updates a minute.")
+@click.option("--factor", default=10, show_default=True, help="Messages = factor × limit.")
+@click.option("--time-scale", default=6.0, show_default=True, help="Sandbox seconds per second.")
+@click.option("--workers", default=2, show_default=True, help="`conduct worker` processes.")
+@click.option("--threats", default=5, show_default=True, help="Threats to safety in the mix.")
+def bench_burst(limit: int, factor: int, time_scale: float, workers: int, threats: int) -> None:
+    """A burst of messages through serve, Redis and workers against the sandbox's rate limits."""
+    from config.redis_server import start_embedded_redis
+    from integration.sandbox.bench_burst import BurstOptions, Stack, format_report, run_burst
+    from ticket_actions.processes import free_port, start_conduct, wait_http
+    from ticket_actions.worker import is_drained
+
+    stack = Stack(start_conduct, wait_http, is_drained, start_embedded_redis, free_port)
+    options = BurstOptions(
+        limit=limit, factor=factor, time_scale=time_scale, workers=workers, threats=threats
+    )
+    report = run_burst(options, stack)
+    click.echo(format_report(report))
+    sys.exit(0 if report.drained else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
