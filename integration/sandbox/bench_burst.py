@@ -61,7 +61,7 @@ THREAT = "If order {n} is not here today I will find where you live and hurt you
 class BurstOptions:
     limit: int = 100  # the sandbox's ticket updates per minute (Zendesk's documented default)
     factor: int = 10  # messages = factor × limit
-    time_scale: float = 6.0  # a one-minute window lasts 10 s
+    time_scale: float = 4.0  # a one-minute window lasts 15 s: the burst arrives within one
     workers: int = 2  # `conduct worker` processes
     web_workers: int = 2  # gunicorn workers of `conduct serve`
     threats: int = 5
