@@ -206,7 +206,7 @@ _conduct_ladder_commands()
 @bench.command("burst")
 @click.option("--limit", default=100, show_default=True, help="Sandbox ticket updates a minute.")
 @click.option("--factor", default=10, show_default=True, help="Messages = factor × limit.")
-@click.option("--time-scale", default=6.0, show_default=True, help="Sandbox seconds per second.")
+@click.option("--time-scale", default=4.0, show_default=True, help="Sandbox seconds per second.")
 @click.option("--workers", default=2, show_default=True, help="`conduct worker` processes.")
 @click.option("--threats", default=5, show_default=True, help="Threats to safety in the mix.")
 def bench_burst(limit: int, factor: int, time_scale: float, workers: int, threats: int) -> None:
