@@ -30,6 +30,13 @@ from integration.zendesk.macros import MacroChanges
 
 GUARDED_FIELDS = frozenset({"assignee_id", "group_id", "status"})
 
+# [U] `additional_tags` / `remove_tags` in a single-ticket PUT: widely used in public code, but
+# Zendesk's text documents them for Update Many Tickets (VENDOR_API §2, §12). Should a single
+# PUT ever ignore them, the fallback is `PUT /api/v2/tickets/{id}/tags` (add [V]) and
+# `DELETE` (remove [V]), at the cost of extra writes. The names live here only.
+ADD_TAGS_KEY = "additional_tags"
+REMOVE_TAGS_KEY = "remove_tags"
+
 
 def vendor_id(value: str | int) -> int | str:
     """Zendesk ids are integers; the project carries them as strings."""
@@ -136,9 +143,9 @@ def plan_ticket(
     if custom:
         first["custom_fields"] = [{"id": k, "value": v} for k, v in custom.items()]
     if add:
-        first["additional_tags"] = add
+        first[ADD_TAGS_KEY] = add
     if remove:
-        first["remove_tags"] = remove
+        first[REMOVE_TAGS_KEY] = remove
     updates: list[TicketUpdate] = []
     rest = comments
     if comments:
