@@ -147,7 +147,7 @@ class Organisation(_Model):
     the management of their organisation"). Only the decision; never the customer's words."""
 
     notify: bool = False
-    contact_field: str = "conduct_management_contact"  # organisation field: an e-mail address
+    contact_field: str = "management_contact_email"  # organisation field: an e-mail address
     kinds: tuple[RestrictionKind, ...] = RESTRICTION_KINDS  # decisions that are notified
 
 

@@ -24,7 +24,7 @@ from config.policy import Policy, policy_for
 from integration.actions import Action
 from integration.events import Event
 from integration.helpdesk import Helpdesk, PermanentVendorError, VendorError
-from ticket_actions import retention, store
+from ticket_actions import restriction_context, retention, store
 from ticket_actions.context import Context, acting_agent_groups, resolve_groups
 from ticket_actions.policy import PolicyResult, evaluate, fall_back_due
 from ticket_actions.record import ConductRecord
@@ -99,7 +99,13 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
         agent_groups: frozenset[str] = frozenset()
         if _decided_by_staff(event, policy):
             agent_groups = acting_agent_groups(runtime.helpdesk(event.vendor), event.actor_id)
-        context = Context(contact_count=count, agent_groups=agent_groups)
+        context = Context(
+            contact_count=count,
+            agent_groups=agent_groups,
+            restrictions=restriction_context.gather(  # issue 6: officers, fields, organisation
+                event, record, policy, lambda: runtime.helpdesk(event.vendor), connection, now
+            ),
+        )
         result = evaluate(record, event, verdict, context, policy, now)
         if result.routing_failures:
             # The policy wants to route: resolve the group names (the adapter caches its

@@ -69,6 +69,17 @@ def is_active(restriction: Restriction | None, now: datetime) -> bool:
     return restriction.end is None or now < restriction.end
 
 
+def restriction_due(record: ConductRecord) -> datetime | None:
+    """When the sweep next has something to do for this record's restriction (None: never)."""
+    restriction = record.restriction
+    if restriction is None:
+        return None
+    moments = [m for m in (restriction.end,) if m is not None]
+    if restriction.reminded_at is None and restriction.review_date is not None:
+        moments.append(restriction.review_date)
+    return min(moments) if moments else None
+
+
 def local(moment: datetime, policy: Policy) -> datetime:
     return moment.astimezone(ZoneInfo(policy.working_hours.timezone))
 

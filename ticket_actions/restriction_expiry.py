@@ -25,21 +25,13 @@ from ticket_actions.restriction_common import (
     Batch,
     day,
     mirror_update,
+    restriction_due,
     restriction_values,
     vendor_id,
     with_mirror,
 )
 
-
-def restriction_due(record: ConductRecord) -> datetime | None:
-    """When the sweep next has something to do for this record's restriction (None: never)."""
-    restriction = record.restriction
-    if restriction is None:
-        return None
-    moments = [m for m in (restriction.end,) if m is not None]
-    if restriction.reminded_at is None and restriction.review_date is not None:
-        moments.append(restriction.review_date)
-    return min(moments) if moments else None
+__all__ = ["on_due", "restriction_due"]
 
 
 def on_due(record: ConductRecord, policy: Policy, now: datetime) -> PolicyResult:

@@ -100,5 +100,6 @@ def erase(connection: redis.Redis, customer: str) -> int:
         )
     )
     removed += int(connection.zrem(store.FALL_BACK_KEY, customer))
+    removed += int(connection.zrem(store.RESTRICTION_DUE_KEY, customer))
     log.info("retention.erased", extra={"customer": customer, "removed": removed})
     return removed

@@ -13,6 +13,8 @@ Keys (customer = `<vendor>:<id>`):
                                      what a "not abusive" macro turns into feedback
 - `conduct:feedback`                 feedback rows (id → JSON), exported for training
 - `conduct:due:fall-back`            customers by the moment their stage falls back (the sweep)
+- `conduct:due:restriction`          customers by the moment their restriction's review or end
+                                     falls due (issue 6; the sweep)
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from redis.lock import Lock
 
 from ticket_actions.errors import CustomerBusy
 from ticket_actions.record import ConductRecord
+from ticket_actions.restriction_common import restriction_due
 
 log = logging.getLogger(__name__)
 
 LOCK_SECONDS = 30  # far above one assessment; expires if a worker dies holding it
 FALL_BACK_KEY = "conduct:due:fall-back"
+RESTRICTION_DUE_KEY = "conduct:due:restriction"
 FEEDBACK_KEY = "conduct:feedback"
 
 
@@ -88,6 +92,11 @@ def save_record(
             pipe.zrem(FALL_BACK_KEY, record.customer)
         else:
             pipe.zadd(FALL_BACK_KEY, {record.customer: fall_back_at.timestamp()})
+        restriction_at = restriction_due(record)  # issue 6: review reminder or expiry
+        if restriction_at is None:
+            pipe.zrem(RESTRICTION_DUE_KEY, record.customer)
+        else:
+            pipe.zadd(RESTRICTION_DUE_KEY, {record.customer: restriction_at.timestamp()})
         pipe.execute()
 
 

@@ -77,6 +77,9 @@ def sweep(runtime: Runtime, now: datetime) -> dict[str, Any]:
         for action in actions:  # one customer per batch: each is its own user update
             batches.submit(runtime.redis, vendor, [action])
     summary = result.summary()
+    from ticket_actions import restriction_sweep  # issue 6: review reminders and expiry
+
+    summary |= restriction_sweep.sweep(runtime, policy, now)
     if runtime.redis.set(RETENTION_KEY, now.isoformat(), nx=True, ex=RETENTION_EVERY_SECONDS):
         summary["purged"] = vars(retention.purge(runtime.redis, policy, now))
     return summary

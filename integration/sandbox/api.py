@@ -500,4 +500,6 @@ def create_ticket() -> Response:
 
 
 def register(app: Flask) -> None:
+    from integration.sandbox import views  # noqa: F401  (issue 6: its routes join `api`)
+
     app.register_blueprint(api)

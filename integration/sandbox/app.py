@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from integration.sandbox import api, controls
+from integration.sandbox import agent_edits, api, controls
 from integration.sandbox.config import SandboxConfig
 from integration.sandbox.core import Sandbox
 from integration.sandbox.store import SEED
@@ -24,4 +24,5 @@ def create_sandbox_app(
     app.extensions["sandbox"] = Sandbox(config, seed_path)
     api.register(app)
     controls.register(app)
+    agent_edits.register(app)  # issue 6: an agent's own tag edits (decisions by non-managers)
     return app
