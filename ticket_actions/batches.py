@@ -19,7 +19,7 @@ import redis
 from integration.actions import Action, action_from_dict, action_to_dict, ticket_of
 from ticket_actions.queues import (
     APPLY_JOB,
-    DEFAULT_QUEUE,
+    APPLY_QUEUE,
     JOB_TIMEOUT,
     RESULT_TTL,
     URGENT_QUEUE,
@@ -70,7 +70,7 @@ def submit(
         connection.rpush(_list_key(vendor, key), *encoded)
     else:
         connection.lpush(_list_key(vendor, key), *reversed(encoded))
-    queue_name = URGENT_QUEUE if urgent else DEFAULT_QUEUE
+    queue_name = URGENT_QUEUE if urgent else APPLY_QUEUE
     marker = _marker_key(vendor, key, queue_name)
     if delay is None and not connection.set(marker, "1", nx=True, ex=MARKER_TTL):
         return None  # a job that has not started yet will take these actions too

@@ -24,7 +24,14 @@ from integration.events import Event
 from integration.helpdesk import PermanentVendorError, TransientVendorError
 from ticket_actions import batches
 from ticket_actions.errors import CustomerBusy, GaveUp
-from ticket_actions.queues import ASSESS_JOB, DEFAULT_QUEUE, JOB_TIMEOUT, RESULT_TTL, queue
+from ticket_actions.queues import (
+    APPLY_QUEUE,
+    ASSESS_JOB,
+    JOB_TIMEOUT,
+    RESULT_TTL,
+    URGENT_QUEUE,
+    queue,
+)
 from ticket_actions.runtime import get_runtime
 
 log = logging.getLogger(__name__)
@@ -88,7 +95,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
     runtime = get_runtime()
     job = get_current_job()
     meta = job.meta if job is not None else {}
-    queue_name = meta.get("queue", DEFAULT_QUEUE)
+    queue_name = meta.get("queue", APPLY_QUEUE)
     held = [action_from_dict(a) for a in meta.get("actions", [])]
     actions: list[Action] = held + batches.take(runtime.redis, vendor, key, queue_name)
     if not actions:
@@ -119,7 +126,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
             runtime.redis,
             vendor,
             pending,
-            urgent=queue_name != DEFAULT_QUEUE,
+            urgent=queue_name == URGENT_QUEUE,
             delay=delay,
             meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
         )
@@ -133,6 +140,9 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
         )
         return {"retry_in": delay, "pending": len(pending)}
     except PermanentVendorError as exc:
+        if job is not None and exc.pending is not None:  # a re-run writes only what is left
+            job.meta.update(actions=[action_to_dict(a) for a in exc.pending])
+            _save_meta(job)
         JOBS.labels("apply", "failed").inc()
         log.error(
             "apply.permanent-failure",

@@ -12,9 +12,13 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-DEFAULT_QUEUE = "default"
-URGENT_QUEUE = "urgent"  # threats to safety: workers listen here first
-QUEUE_ORDER = (URGENT_QUEUE, DEFAULT_QUEUE)
+DEFAULT_QUEUE = "default"  # `assess`: milliseconds each, so a threat is recognised quickly
+URGENT_QUEUE = "urgent"  # `apply` for threats to safety: workers listen here first
+APPLY_QUEUE = "apply"  # every other `apply`: waits on the vendor's rate limits under a burst
+# Urgent writes, then assessments, then ordinary writes: under a burst the ordinary writes queue
+# up behind the rate limit while every message is still assessed at once, so a threat arriving
+# late is recognised and written before the backlog.
+QUEUE_ORDER = (URGENT_QUEUE, DEFAULT_QUEUE, APPLY_QUEUE)
 
 ASSESS_JOB = "ticket_actions.jobs.assess"
 APPLY_JOB = "ticket_actions.jobs.apply"

@@ -17,7 +17,7 @@ from integration.actions import AddTags, Comment, UpdateCustomer
 from integration.helpdesk import PermanentVendorError, TransientVendorError
 from ticket_actions import batches
 from ticket_actions.failed import failed_jobs, requeue_failed
-from ticket_actions.queues import DEFAULT_QUEUE, URGENT_QUEUE, queue
+from ticket_actions.queues import APPLY_QUEUE, URGENT_QUEUE, queue
 from ticket_actions.worker import enqueue_due_jobs, is_drained, make_worker, pending_counts
 
 
@@ -57,9 +57,9 @@ def test_rate_limited_batch_is_scheduled_after_retry_after_never_dropped(
     run_burst(redis_conn)
     assert helpdesk.batches == []
     counts = pending_counts(redis_conn)
-    assert counts[f"{DEFAULT_QUEUE}:scheduled"] == 1
+    assert counts[f"{APPLY_QUEUE}:scheduled"] == 1
     assert not is_drained(redis_conn)
-    registry = queue(redis_conn).scheduled_job_registry
+    registry = queue(redis_conn, APPLY_QUEUE).scheduled_job_registry
     job_id = registry.get_job_ids()[0]
     due = registry.get_scheduled_time(job_id).timestamp()
     assert 25 <= due - time.time() <= 31
@@ -111,3 +111,25 @@ def test_transient_failures_past_the_horizon_give_up_into_failed_registry(
     assert "GaveUp" in rows[0]["error"]
     job = Job.fetch(rows[0]["id"], redis_conn, serializer=JSONSerializer)
     assert job.meta["actions"] == [{"type": "AddTags", "ticket_id": "9", "tags": ["x"]}]
+
+
+def test_a_requeued_permanent_failure_writes_only_what_was_left(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    mirror = UpdateCustomer("42", {"conduct_stage": "warned"})
+    helpdesk.failures.append(PermanentVendorError("user gone", status=404, pending=[mirror]))
+    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), mirror])
+    run_burst(redis_conn)
+    assert requeue_failed(redis_conn) == 1
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[mirror]]
+
+
+def test_assessments_run_before_ordinary_writes_and_after_urgent_ones(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    from ticket_actions.worker import project_queues
+
+    assert [q.name for q in project_queues(redis_conn)] == [URGENT_QUEUE, "default", APPLY_QUEUE]
+    batches.submit(redis_conn, "zendesk", [AddTags("1", ("a",))])
+    assert queue(redis_conn, APPLY_QUEUE).count == 1
