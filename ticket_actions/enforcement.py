@@ -1,9 +1,10 @@
 """Enforcement of an active restriction on later contact, as a pure function:
 `enforce(record, ladder_result, event, context, policy, now)`.
 
-Runs after the ladder on every new ticket or message from the customer while a restriction is
-active (start ≤ now < end). The ladder's result (an incident, its routing) comes in, and the
-two are merged into one batch per ticket. Read beside `restrictions:` in policy.yaml:
+Runs after the ladder on every message from the customer (a new ticket's first one included)
+while a restriction is active (start ≤ now < end). The ladder's result (an incident, its
+routing) comes in, and the two are merged into one batch per ticket. Read beside
+`restrictions:` in policy.yaml:
 
   email_only, letters_only, chat_blocked, terminate — on a channel the kind does not permit
       (`restrictions.permitted_channels`) → an automatic reply naming the permitted channel
@@ -40,7 +41,8 @@ from ticket_actions.restriction_common import (
     restriction_values,
 )
 
-MESSAGE_KINDS = ("message", "ticket_created")
+# Not `ticket_created`: a new ticket's first comment also arrives as a `message` (assess.py).
+MESSAGE_KINDS = ("message",)
 SOLVES = ("email_only", "letters_only", "chat_blocked", "terminate")
 
 
