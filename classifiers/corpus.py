@@ -1,0 +1,164 @@
+"""The project's own support corpus: reading it, splitting it by family, checking the split.
+
+Files in `classifiers/data/` (JSON lines, one message each): `support_acceptable.jsonl`,
+`support_abusive.jsonl`, `non_english.jsonl`; extra labelled files (agent feedback) use the same
+schema. Each message belongs to a *family* (variations of one idea); a family goes wholly to one
+split, chosen by a hash of its name, so the split is stable as the files grow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from classifiers.verdict import CATEGORIES, SEVERITIES
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CORPUS_FILES = ("support_acceptable.jsonl", "support_abusive.jsonl", "non_english.jsonl")
+Split = Literal["train", "dev", "test"]
+SPLITS: tuple[Split, ...] = ("train", "dev", "test")
+_DEV_FROM, _TEST_FROM = 70, 85  # hash bucket (0-99) where dev and held-out test start
+
+
+class CorpusError(ValueError):
+    """A corpus line that does not fit the schema (file:line and reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    family: str
+    text: str
+    labels: tuple[str, ...]
+    severity: str
+    target: str = "none"
+    lang: str = "en"
+    channel: str = "email"
+    evidence: tuple[str, ...] = ()
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def abusive(self) -> bool:
+        return bool(self.labels)
+
+    @property
+    def split(self) -> Split:
+        return split_of(self.family)
+
+
+def split_of(family: str) -> Split:
+    """train (70 %), dev (15 %) or test (15 %), from a hash of the family name."""
+    bucket = int.from_bytes(hashlib.sha256(family.encode("utf-8")).digest()[:4], "big") % 100
+    if bucket >= _TEST_FROM:
+        return "test"
+    return "dev" if bucket >= _DEV_FROM else "train"
+
+
+def read_messages(path: Path, *, strict: bool = False) -> Iterator[Message]:
+    """Messages of one JSON-lines file. Bad lines raise `CorpusError` when `strict`, else are
+    skipped (the corpus files are written while we train; a half-written last line is normal)."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield _message(json.loads(line), path.name, number)
+            except (ValueError, KeyError, TypeError) as exc:
+                if strict:
+                    raise CorpusError(f"{path}:{number}: {exc}") from None
+
+
+def _message(row: dict[str, Any], source: str, number: int) -> Message:
+    labels = tuple(row.get("labels") or ())
+    unknown = [label for label in labels if label not in CATEGORIES]
+    if unknown:
+        raise ValueError(f"unknown labels {unknown}")
+    severity = row.get("severity") or ("abusive" if labels else "none")
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+    text = row["text"]
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    ident = str(row.get("id") or f"{source}:{number}")
+    return Message(
+        id=ident,
+        family=str(row.get("family") or ident),
+        text=text,
+        labels=labels,
+        severity=severity,
+        target=str(row.get("target") or "none"),
+        lang=str(row.get("lang") or "en"),
+        channel=str(row.get("channel") or "email"),
+        evidence=tuple(row.get("evidence") or ()),
+        source=source,
+    )
+
+
+def load_corpus(directory: Path = DATA_DIR, extra: Iterable[Path] = ()) -> list[Message]:
+    """The corpus files present in `directory`, then any extra labelled files."""
+    paths = [directory / name for name in CORPUS_FILES if (directory / name).exists()]
+    paths += list(extra)
+    return [message for path in paths for message in read_messages(path)]
+
+
+def file_digests(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
+    """sha256 and line count per file, for the model card."""
+    result = {}
+    for path in paths:
+        data = path.read_bytes()
+        result[path.name] = {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "lines": data.count(b"\n"),
+        }
+    return result
+
+
+# -- near-duplicate check -------------------------------------------------------------------
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _shingles(text: str, size: int = 3) -> frozenset[str]:
+    words = _TOKEN.findall(text.lower())
+    if len(words) < size:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    first: str
+    second: str
+    splits: tuple[str, str]
+    similarity: float
+
+
+def near_duplicates(messages: list[Message], threshold: float = 0.7) -> list[NearDuplicate]:
+    """Pairs in different splits whose word 3-gram sets overlap (Jaccard) at `threshold`+."""
+    shingles = [_shingles(m.text) for m in messages]
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, found in enumerate(shingles):
+        for shingle in found:
+            index[shingle].append(i)
+    seen: set[tuple[int, int]] = set()
+    result = []
+    for i, found in enumerate(shingles):
+        candidates = {j for s in found for j in index[s] if j > i}
+        for j in candidates:
+            if messages[i].split == messages[j].split or (i, j) in seen:
+                continue
+            seen.add((i, j))
+            union = len(found | shingles[j])
+            similarity = len(found & shingles[j]) / union if union else 0.0
+            if similarity >= threshold:
+                pair = (messages[i].split, messages[j].split)
+                result.append(
+                    NearDuplicate(messages[i].id, messages[j].id, pair, round(similarity, 3))
+                )
+    return result

@@ -1,0 +1,359 @@
+"""Hashed word and character features for a batch of normalised texts, in numpy.
+
+One function, `extract`, serves training (it builds the sparse matrix) and prediction (it sums
+weights), so the two cannot drift apart. Every feature is a polynomial hash of a substring,
+computed for the whole batch at once from prefix sums (no Python loop per n-gram), salted by
+feature kind and mapped to one of `2**bits` buckets with a sign bit (signed hashing).
+
+Features of one text:
+- character n-grams, n = 2..5, over the text padded with a space (`chars` group);
+- words and word bigrams, plus *target* features (`words` group): a word within a few words of
+  a second-person pronoun ("you", "your"), a first-person one ("I", "my", self-directed), a
+  company word ("staff", "team") or a third person ("he", "she"), each salted differently, so
+  the linear model can tell "you idiot" from "I'm an idiot"; and one feature per pronoun class
+  present in the text.
+Each group is scaled by 1/sqrt(its feature count), so long and short texts weigh alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from classifiers.lexicon import (
+    COMPANY,
+    CUES,
+    FIRST_PERSON,
+    REPORTING,
+    SECOND_PERSON,
+    THIRD_PERSON,
+)
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+
+FEATURE_VERSION = 2
+CHAR_NS = (2, 3, 4, 5)
+_P = np.uint64(0x9E3779B97F4A7C15 | 1)
+_P_INV = np.uint64(pow(int(_P), -1, 1 << 64))
+_MIX = np.uint64(0xD6E8FEB86659FD93)
+_BIGRAM = np.uint64(0xA0761D6478BD642F)
+_SALTS = {
+    kind: np.uint64((i + 1) * 0x9FB21C651E98DF25 % (1 << 64))
+    for i, kind in enumerate(
+        ["char", "word", "bigram", "you", "self", "company", "other", "report", "meta", "cue"]
+    )
+}
+_BREAKS = frozenset(".!?;:\n")
+_WORD_TABLE = np.zeros(128, dtype=bool)
+for _c in "abcdefghijklmnopqrstuvwxyz0123456789":
+    _WORD_TABLE[ord(_c)] = True
+_BREAK_TABLE = np.zeros(128, dtype=bool)
+for _c in _BREAKS:
+    _BREAK_TABLE[ord(_c)] = True
+
+_powers: list[U64] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One feature group: per feature its text (row), bucket, sign and anchor position."""
+
+    row: I64  # sorted
+    bucket: I64
+    sign: F32
+    anchor: I64  # position in the batch buffer (-1: the whole text)
+
+    def bounds(self, n: int) -> I64:
+        """`bounds[r]:bounds[r + 1]` is the slice of row `r`'s features."""
+        result: I64 = np.searchsorted(self.row, np.arange(n + 1))
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    n: int
+    chars: Group
+    words: Group
+    char_scale: F32  # per text: 1/sqrt(number of char features)
+    word_scale: F32
+    starts: I64  # per text: where its padded text starts in the buffer (+1 = first char)
+    token_start: I64  # buffer positions of the tokens
+    token_end: I64
+    token_row: I64
+    token_hash: U64
+
+
+def extract(texts: list[str], bits: int) -> Features:
+    """Features of normalised `texts` (each becomes one row)."""
+    buffer = "\x00".join(f" {t} " for t in texts)
+    code = np.frombuffer(buffer.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    size = code.size
+    is_sep = code == 0
+    seps = np.concatenate([[0], np.cumsum(is_sep)])
+    row_of = seps[:-1]
+    starts = np.concatenate([[0], np.flatnonzero(is_sep) + 1])
+    chars_code = np.where(code == 10, 32, code).astype(np.uint64)
+    ppow, pinv = _powers_upto(size + 1)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(chars_code * pinv[:size], out=prefix[1:])
+
+    def substring_hash(a: I64, e: I64) -> U64:
+        result: U64 = ppow[e - 1] * (prefix[e] - prefix[a])
+        return result
+
+    # Character n-grams: the hash of every position for each n at once (contiguous slices),
+    # laid out position by position so features come out sorted by row.
+    width = len(CHAR_NS)
+    grams = np.zeros((size, width), dtype=np.uint64)
+    valid = np.zeros((size, width), dtype=bool)
+    for k, n in enumerate(CHAR_NS):
+        count = size - n + 1
+        if count <= 0:
+            continue
+        valid[:count, k] = seps[n : n + count] == seps[:count]
+        grams[:count, k] = (
+            ppow[n - 1 : n - 1 + count] * (prefix[n : n + count] - prefix[:count])
+        ) ^ np.uint64(n)
+    flat = valid.ravel()
+    position = np.repeat(np.arange(size), width)[flat]
+    rows = [row_of[position]]
+    hashes = [grams.ravel()[flat]]
+    anchors = [position + (code[position] == 32)]
+    chars = _group(rows, hashes, anchors, "char", bits)
+
+    # Tokens.
+    low = np.minimum(code, 127)
+    is_word = np.where(code >= 128, True, _WORD_TABLE[low]) & ~is_sep
+    edge = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+    t_start = np.flatnonzero(edge == 1)
+    t_end = np.flatnonzero(edge == -1)
+    t_row = row_of[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
+    t_hash = substring_hash(t_start, t_end) if t_start.size else np.zeros(0, dtype=np.uint64)
+    breaks = np.concatenate([[0], np.cumsum(_BREAK_TABLE[low] | is_sep)])
+    t_sentence = breaks[t_start]
+
+    rows, hashes, anchors = [t_row], [_salt(t_hash, "word")], [t_start]
+    if t_start.size > 1:
+        same = t_row[1:] == t_row[:-1]
+        rows.append(t_row[1:][same])
+        hashes.append(_salt(t_hash[:-1][same] * _BIGRAM + t_hash[1:][same], "bigram"))
+        anchors.append(t_start[:-1][same])
+    roles = _roles(t_hash)
+    near = _near(roles, t_sentence)
+    n_texts = len(texts)
+    for bit, (kind, _words, _before, _after) in enumerate(_TARGETS):
+        flag = np.int64(1 << bit)
+        chosen = (near & flag).astype(bool) & ~(roles & flag).astype(bool)
+        rows.append(t_row[chosen])
+        hashes.append(_salt(t_hash[chosen], kind))
+        anchors.append(t_start[chosen])
+        present = np.zeros(n_texts, dtype=bool)
+        present[t_row[(roles & flag).astype(bool)]] = True
+        present_rows = np.flatnonzero(present)
+        rows.append(present_rows)
+        hashes.append(np.full(present_rows.size, _SALTS[kind] ^ _SALTS["meta"], dtype=np.uint64))
+        anchors.append(np.full(present_rows.size, -1, dtype=np.int64))
+    _cue_features(t_hash, t_row, t_start, near, rows, hashes, anchors)
+    words_group = _group(rows, hashes, anchors, "", bits, sort=True)
+    return Features(
+        n=n_texts,
+        chars=chars,
+        words=words_group,
+        char_scale=_scale(chars.row, n_texts),
+        word_scale=_scale(words_group.row, n_texts),
+        starts=starts,
+        token_start=t_start,
+        token_end=t_end,
+        token_row=t_row,
+        token_hash=t_hash,
+    )
+
+
+_TARGETS: tuple[tuple[str, frozenset[str], int, int], ...] = (
+    ("you", SECOND_PERSON, 3, 2),
+    ("self", FIRST_PERSON, 3, 1),
+    ("company", COMPANY, 3, 2),
+    ("other", THIRD_PERSON, 3, 1),
+    ("report", REPORTING, 4, 4),
+)
+
+
+def word_hashes(words: Iterable[str]) -> U64:
+    """The plain hash of each word (as `Features.token_hash` has it)."""
+    p, mask = int(_P), (1 << 64) - 1
+    result = []
+    for word in words:
+        value = 0
+        for char in word:
+            value = (value * p + ord(char)) & mask
+        result.append(value)
+    return np.array(result, dtype=np.uint64)
+
+
+_CUE_NAMES = tuple(CUES)
+_cue_tables: list[tuple[U64, I64]] = []
+_CUE_SALTS = np.array(
+    [(i + 1) * 0xC2B2AE3D27D4EB4F % (1 << 64) for i in range(len(_CUE_NAMES))], dtype=np.uint64
+)
+
+
+def _phrase_hash(parts: list[U64]) -> U64:
+    result = parts[0]
+    for part in parts[1:]:
+        result = result * _BIGRAM + part
+    return result
+
+
+def _cue_table(n: int) -> tuple[U64, I64]:
+    """Sorted hashes of the n-word cue phrases and, per phrase, a bit per cue theme."""
+    if not _cue_tables:
+        for size in (1, 2, 3):
+            bits: dict[int, int] = {}
+            for bit, name in enumerate(_CUE_NAMES):
+                for phrase in CUES[name]:
+                    words = phrase.split()
+                    if len(words) != size:
+                        continue
+                    parts = [word_hashes([w]) for w in words]
+                    key = int(_phrase_hash(parts)[0])
+                    bits[key] = bits.get(key, 0) | (1 << bit)
+            keys = np.array(sorted(bits), dtype=np.uint64)
+            values = np.array([bits[int(k)] for k in keys], dtype=np.int64)
+            _cue_tables.append((keys, values))
+    return _cue_tables[n - 1]
+
+
+def _lookup(keys: U64, values: I64, probe: U64) -> I64:
+    if keys.size == 0 or probe.size == 0:
+        return np.zeros(probe.size, dtype=np.int64)
+    where = np.minimum(np.searchsorted(keys, probe), keys.size - 1)
+    result: I64 = np.where(keys[where] == probe, values[where], 0)
+    return result
+
+
+def _cue_features(
+    t_hash: U64,
+    t_row: I64,
+    t_start: I64,
+    near: I64,
+    rows: list[I64],
+    hashes: list[U64],
+    anchors: list[I64],
+) -> None:
+    """A feature per cue phrase occurrence and per word of it: its theme, and the theme with
+    each kind of target near its first word (e.g. an insult word near "you")."""
+    count = t_hash.size
+    for n in (1, 2, 3):
+        if count < n:
+            break
+        first = np.arange(count - n + 1)
+        same = t_row[first] == t_row[first + n - 1]
+        parts = [t_hash[k : k + count - n + 1] for k in range(n)]
+        found = _lookup(*_cue_table(n), _phrase_hash(parts)) * same
+        at = np.flatnonzero(found)
+        if at.size == 0:
+            continue
+        for bit in range(len(_CUE_NAMES)):
+            hit = at[(found[at] >> bit) & 1 == 1]
+            if hit.size == 0:
+                continue
+            theme = _SALTS["cue"] ^ _CUE_SALTS[bit]
+            variants = [np.full(hit.size, theme, dtype=np.uint64)]
+            keep = [np.ones(hit.size, dtype=bool)]
+            for role_bit, (kind, _w, _b, _a) in enumerate(_TARGETS):
+                variants.append(np.full(hit.size, theme ^ _SALTS[kind], dtype=np.uint64))
+                keep.append((near[hit] >> role_bit) & 1 == 1)
+            for variant, chosen in zip(variants, keep, strict=True):
+                for k in range(n):
+                    rows.append(t_row[hit[chosen]])
+                    hashes.append(variant[chosen])
+                    anchors.append(t_start[hit[chosen] + k])
+
+
+_role_table: list[tuple[U64, I64]] = []
+
+
+def _roles(token_hash: U64) -> I64:
+    """Per token, a bit per `_TARGETS` kind the word belongs to."""
+    if not _role_table:
+        bits: dict[int, int] = {}
+        for bit, (_kind, words, _before, _after) in enumerate(_TARGETS):
+            for word, value in zip(sorted(words), word_hashes(sorted(words)), strict=True):
+                del word
+                bits[int(value)] = bits.get(int(value), 0) | (1 << bit)
+        keys = np.array(sorted(bits), dtype=np.uint64)
+        _role_table.append((keys, np.array([bits[int(k)] for k in keys], dtype=np.int64)))
+    keys, values = _role_table[0]
+    where = np.minimum(np.searchsorted(keys, token_hash), keys.size - 1)
+    result: I64 = np.where(keys[where] == token_hash, values[where], 0)
+    return result
+
+
+_LAG_MASKS = [
+    sum(1 << bit for bit, target in enumerate(_TARGETS) if target[2] >= lag) for lag in range(5)
+]
+_LEAD_MASKS = [
+    sum(1 << bit for bit, target in enumerate(_TARGETS) if target[3] >= lead) for lead in range(5)
+]
+
+
+def _near(roles: I64, sentence: I64) -> I64:
+    """Per token, the role bits of tokens close before or after it in the same sentence."""
+    near = np.zeros(roles.size, dtype=np.int64)
+    for lag in range(1, 5):
+        if lag >= roles.size:
+            break
+        same = sentence[lag:] == sentence[:-lag]
+        near[lag:] |= np.where(same, roles[:-lag] & _LAG_MASKS[lag], 0)
+        near[:-lag] |= np.where(same, roles[lag:] & _LEAD_MASKS[lag], 0)
+    return near
+
+
+def _salt(hashes: U64, kind: str) -> U64:
+    result: U64 = hashes ^ _SALTS[kind]
+    return result
+
+
+def _group(
+    rows: list[I64],
+    hashes: list[U64],
+    anchors: list[I64],
+    kind: str,
+    bits: int,
+    sort: bool = False,
+) -> Group:
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    mixed = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    anchor = np.concatenate(anchors) if anchors else np.zeros(0, dtype=np.int64)
+    if sort:
+        order = np.argsort(row, kind="stable")
+        row, mixed, anchor = row[order], mixed[order], anchor[order]
+    if kind:
+        mixed = _salt(mixed, kind)
+    mixed = mixed * _MIX
+    bucket = (mixed >> np.uint64(64 - bits)).astype(np.int64)
+    sign = ((mixed >> np.uint64(63 - bits)) & np.uint64(1)).astype(np.float32) * 2 - 1
+    return Group(row.astype(np.int64), bucket, sign, anchor.astype(np.int64))
+
+
+def _scale(row: I64, n: int) -> F32:
+    counts = np.bincount(row, minlength=n).astype(np.float32)
+    result: F32 = (1.0 / np.sqrt(np.maximum(counts, 1.0))).astype(np.float32)
+    return result
+
+
+def _powers_upto(size: int) -> tuple[U64, U64]:
+    if _powers[0].size < size:
+        grow = max(size, 2 * _powers[0].size, 4096)
+        ppow = np.empty(grow, dtype=np.uint64)
+        pinv = np.empty(grow, dtype=np.uint64)
+        ppow[0] = pinv[0] = 1
+        ppow[1:] = _P
+        pinv[1:] = _P_INV
+        _powers[:] = [np.cumprod(ppow), np.cumprod(pinv)]
+    return _powers[0], _powers[1]

@@ -1,0 +1,80 @@
+"""Which language a message is in, cheaply: the script of its letters, then function words.
+
+The model covers English only; text judged to be in another language is not assessed (and so
+never flagged). The guess leans to English: a message is called foreign only when most of its
+letters are in a non-Latin script, or when another language's function words clearly outnumber
+English ones, so short or mixed messages stay assessed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from classifiers.lexicon import STOPWORDS
+
+ENGLISH = "en"
+_LIMIT = 4000  # characters looked at: enough to tell, and bounded on 1 MB texts
+
+# (first code point, script) for the scripts we recognise; letters elsewhere count as Latin.
+_SCRIPTS: list[tuple[int, str]] = [
+    (0x0370, "el"), (0x0400, "und-Cyrl"), (0x0530, "hy"), (0x0590, "he"), (0x0600, "ar"),
+    (0x0780, ""), (0x0900, "hi"), (0x0980, ""), (0x0E00, "th"), (0x0E80, ""),
+    (0x10A0, "ka"), (0x1100, "ko"), (0x1200, ""), (0x3040, "ja"), (0x3100, ""),
+    (0x3400, "zh"), (0xA000, ""), (0xAC00, "ko"), (0xD7B0, ""), (0xF900, "zh"), (0xFB00, ""),
+    (0xFB50, "ar"), (0xFE00, ""), (0xFE70, "ar"), (0xFF00, ""),
+]  # fmt: skip
+_STARTS = [start for start, _ in _SCRIPTS]
+_WORD_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _word in _words:
+        _WORD_LANGS[_word] = (*_WORD_LANGS.get(_word, ()), _lang)
+# A word in the English list and another one is evidence for the other language only.
+for _word, _langs in list(_WORD_LANGS.items()):
+    if ENGLISH in _langs and len(_langs) > 1:
+        _WORD_LANGS[_word] = tuple(lang for lang in _langs if lang != ENGLISH)
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'\n\t\r"})
+
+
+def guess(raw: str, normalised: str) -> str:
+    """A language code for the message: "en", or the code of the language it is clearly in.
+
+    `raw` is the original text (its scripts are counted), `normalised` the normalised text
+    (lower case, accents folded) whose words are counted.
+    """
+    script = _script(raw[:_LIMIT])
+    if script:
+        return script
+    counts: dict[str, float] = {}
+    for word in normalised[:_LIMIT].translate(_PUNCTUATION).split():
+        langs = _WORD_LANGS.get(word, ())
+        for lang in langs:  # a word shared by k languages is 1/k evidence for each
+            counts[lang] = counts.get(lang, 0.0) + 1.0 / len(langs)
+    english = counts.pop(ENGLISH, 0.0)
+    if not counts:
+        return ENGLISH
+    lang, hits = max(counts.items(), key=lambda item: (item[1], item[0]))
+    if (hits >= 2 and english == 0) or (hits >= 3 and hits >= 2 * english + 1):
+        return lang
+    return ENGLISH
+
+
+def _script(text: str) -> str:
+    """The non-Latin script most letters are in, or "" (Latin, or too few letters)."""
+    if text.isascii():
+        return ""
+    counts: dict[str, int] = {}
+    letters = 0
+    for char in text:
+        if not char.isalpha():
+            continue
+        letters += 1
+        code = ord(char)
+        if code < 0x0370:
+            continue
+        script = _SCRIPTS[bisect_right(_STARTS, code) - 1][1] if code >= _STARTS[0] else ""
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return ""
+    script, hits = max(counts.items(), key=lambda item: item[1])
+    return script if hits * 2 > letters and hits >= 3 else ""

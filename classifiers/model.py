@@ -1,0 +1,325 @@
+"""The lean prediction path: hashed features × one weight matrix, numpy only.
+
+A saved model is a directory holding `weights.npz` (plain arrays, loaded with
+`allow_pickle=False`) and `model.json` (heads, thresholds, feature settings, versions), beside
+its model card. One weight column per *head*: the five categories, `offensive` (any abuse, used
+for the public benchmarks), and two severity heads (`sev_abusive`: aimed at staff or the
+company; `sev_extreme`: a threat to staff safety). Each head is a linear model over the same
+features with Platt calibration (`p = sigmoid(a * z + b)`).
+
+`classify_many` does a whole batch in a few numpy passes: texts are cut into windows
+(`chunking`), normalised together, featurised together and scored together; a message's score
+per head is its highest window score. Evidence is worked out only for labels that fire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifiers import chunking, language
+from classifiers.features import FEATURE_VERSION, Features, extract
+from classifiers.lexicon import STOPWORDS
+from classifiers.normalize import normalize, normalize_many
+from classifiers.verdict import CATEGORIES, Severity, Span, Verdict
+
+F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
+MODEL_FORMAT = 1
+SEVERITY_HEADS = ("sev_abusive", "sev_extreme")
+HEADS: tuple[str, ...] = (*CATEGORIES, "offensive", *SEVERITY_HEADS)
+WEIGHTS_FILE = "weights.npz"
+META_FILE = "model.json"
+_BATCH_WINDOWS = 512  # windows featurised at once: bounds memory on long texts
+_EVIDENCE_MAX_SPANS = 4
+_QUIET_WORDS = STOPWORDS["en"] | {"a", "i", "u", "ur"}
+
+
+class ModelError(Exception):
+    """A model directory that cannot be used here; the message says why and what to do."""
+
+
+def sklearn_version() -> str:
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:  # pragma: no cover - a dependency of the project
+        return "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    message: int
+    start: int  # offset of the piece in the message's text
+    piece: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Firing:
+    """A label over its threshold in one window, with each token's contribution."""
+
+    window: _Window
+    label: str
+    contributions: F32  # per token, plus a last entry for whole-text features
+    starts: I64  # token spans in the window's normalised text
+    ends: I64
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    best: F32  # (texts, heads): highest window probability per head
+    languages: list[str]
+    firing: dict[int, list[_Firing]]
+
+
+class LinearModel:
+    """A trained model ready to classify (see module docstring)."""
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> None:
+        self.meta = meta
+        self.heads: tuple[str, ...] = tuple(meta["heads"])
+        self.bits = int(meta["features"]["bits"])
+        self.weights: F32 = np.ascontiguousarray(arrays["weights"], dtype=np.float32)
+        self.bias: F32 = arrays["bias"].astype(np.float32)
+        self.platt_a: F32 = arrays["platt_a"].astype(np.float32)
+        self.platt_b: F32 = arrays["platt_b"].astype(np.float32)
+        self.thresholds: dict[str, float] = {c: float(meta["thresholds"][c]) for c in CATEGORIES}
+        severity = meta["severity_thresholds"]
+        self.abusive_threshold = float(severity["sev_abusive"])
+        self.extreme_threshold = float(severity["sev_extreme"])
+        self._index = {head: i for i, head in enumerate(self.heads)}
+        expected = (1 << self.bits, len(self.heads))
+        if self.weights.shape != expected:
+            raise ModelError(f"weights have shape {self.weights.shape}, expected {expected}")
+
+    # -- persistence -----------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return str(self.meta["version"])
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearModel:
+        path = Path(path)
+        meta_file = path / META_FILE
+        if not meta_file.exists():
+            raise ModelError(f"{path}: no {META_FILE}; train one with `conduct train`")
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        if meta.get("format") != MODEL_FORMAT:
+            raise ModelError(
+                f"{path}: model format {meta.get('format')!r}, this code reads {MODEL_FORMAT}"
+            )
+        if meta["features"].get("version") != FEATURE_VERSION:
+            raise ModelError(
+                f"{path}: features version {meta['features'].get('version')!r}, this code "
+                f"computes version {FEATURE_VERSION}; retrain with `conduct train`"
+            )
+        made_with = meta["versions"]["scikit-learn"]
+        installed = sklearn_version()
+        if made_with != installed:
+            raise ModelError(
+                f"{path}: model trained with scikit-learn {made_with}, but {installed} is "
+                f"installed; install scikit-learn=={made_with} or retrain with `conduct train`"
+            )
+        with np.load(path / WEIGHTS_FILE, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        return cls(meta, arrays)
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path / WEIGHTS_FILE,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            platt_a=self.platt_a,
+            platt_b=self.platt_b,
+        )
+        text = json.dumps(self.meta, indent=2, sort_keys=True) + "\n"
+        (path / META_FILE).write_text(text, encoding="utf-8")
+
+    # -- scoring ---------------------------------------------------------------------------
+    def decision(self, features: Features) -> F32:
+        """Raw linear scores, one row per featurised text, one column per head."""
+        out = np.tile(self.bias, (features.n, 1))
+        for group, scale in (
+            (features.chars, features.char_scale),
+            (features.words, features.word_scale),
+        ):
+            if group.row.size == 0:
+                continue
+            contributions = self.weights[group.bucket] * group.sign[:, None]
+            bounds = group.bounds(features.n)
+            sums = np.add.reduceat(contributions, np.minimum(bounds[:-1], group.row.size - 1))
+            sums[bounds[:-1] == bounds[1:]] = 0.0
+            out += sums * scale[:, None]
+        return out
+
+    def calibrate(self, decision: F32) -> F32:
+        result: F32 = 1.0 / (1.0 + np.exp(-(decision * self.platt_a + self.platt_b)))
+        return result
+
+    def probabilities(self, normalised: list[str]) -> F32:
+        """Calibrated probabilities for normalised texts (one window each)."""
+        return self.calibrate(self.decision(extract(normalised, self.bits)))
+
+    # -- classification --------------------------------------------------------------------
+    def classify(self, text: str) -> Verdict:
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: Sequence[str]) -> list[Verdict]:
+        """One Verdict per text, computed in batches of windows."""
+        scored = self.score(texts, evidence=True)
+        return [
+            self._verdict(
+                scored.best[i], scored.languages[i], scored.firing.get(i, []), bool(t.strip())
+            )
+            for i, t in enumerate(texts)
+        ]
+
+    def score(self, texts: Sequence[str], *, evidence: bool = False) -> Scored:
+        """Per text: each head's highest window probability and the language guess; with
+        `evidence`, the token contributions of each window where a category fires."""
+        windows = [
+            _Window(i, start, piece)
+            for i, text in enumerate(texts)
+            for start, piece in chunking.windows(text)
+        ]
+        best = np.zeros((len(texts), len(self.heads)), dtype=np.float32)
+        languages = ["en"] * len(texts)
+        firing: dict[int, list[_Firing]] = {}
+        thresholds = self._threshold_row()
+        for batch in _batches(windows, _BATCH_WINDOWS):
+            normalised = normalize_many([w.piece for w in batch])
+            features = extract(normalised, self.bits)
+            probs = self.calibrate(self.decision(features))
+            for k, window in enumerate(batch):
+                if window.start == 0:
+                    languages[window.message] = language.guess(window.piece, normalised[k])
+                np.maximum(best[window.message], probs[k], out=best[window.message])
+            if not evidence:
+                continue
+            over = probs[:, : len(CATEGORIES)] >= thresholds
+            for k in np.flatnonzero(over.any(axis=1)).tolist():
+                window = batch[k]
+                if languages[window.message] != "en" or not normalised[k]:
+                    continue
+                totals, starts, ends = self._token_contributions(features, k)
+                for c in np.flatnonzero(over[k]):
+                    entry = _Firing(window, CATEGORIES[c], totals[c], starts, ends)
+                    firing.setdefault(window.message, []).append(entry)
+        return Scored(best, languages, firing)
+
+    def _threshold_row(self) -> F32:
+        return np.array([self.thresholds[c] for c in CATEGORIES], dtype=np.float32)
+
+    def _verdict(
+        self,
+        probs: F32,
+        lang: str,
+        firing: list[_Firing],
+        has_text: bool,
+    ) -> Verdict:
+        scores = {c: round(float(probs[i]), 4) for i, c in enumerate(CATEGORIES)}
+        if lang != "en":
+            return Verdict(scores, (), "none", self.version, {}, lang, assessed=False)
+        if not has_text:
+            zero = dict.fromkeys(CATEGORIES, 0.0)
+            return Verdict(zero, (), "none", self.version, {}, lang)
+        labels = tuple(c for c in CATEGORIES if scores[c] >= self.thresholds[c])
+        severity = self._severity(probs, labels)
+        evidence: dict[str, list[Span]] = {}
+        for fired in firing:
+            if fired.label in labels:
+                evidence.setdefault(fired.label, []).extend(_evidence(fired))
+        evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
+        return Verdict(scores, labels, severity, self.version, evidence, lang)
+
+    def _severity(self, probs: F32, labels: tuple[str, ...]) -> Severity:
+        if not labels:
+            return "none"
+        if probs[self._index["sev_extreme"]] >= self.extreme_threshold:
+            return "extreme"
+        if probs[self._index["sev_abusive"]] >= self.abusive_threshold:
+            return "abusive"
+        return "minor"
+
+    def _token_contributions(self, features: Features, row: int) -> tuple[F32, I64, I64]:
+        """Per category, per token of `row`: how much the token pushed the score up.
+
+        Returns contributions (categories, tokens + 1; the last column collects whole-text
+        features) and the tokens' start and end in the row's normalised text.
+        """
+        tokens = np.flatnonzero(features.token_row == row)
+        starts = features.token_start[tokens]
+        n_cat = len(CATEGORIES)
+        totals = np.zeros((n_cat, tokens.size + 1), dtype=np.float32)
+        for group, scale in (
+            (features.chars, features.char_scale),
+            (features.words, features.word_scale),
+        ):
+            bounds = group.bounds(features.n)
+            part = slice(int(bounds[row]), int(bounds[row + 1]))
+            weights = self.weights[group.bucket[part], :n_cat] * group.sign[part, None]
+            weights *= scale[row]
+            anchors = group.anchor[part]
+            which = np.searchsorted(starts, anchors, side="right") - 1
+            which = np.where((anchors < 0) | (which < 0), tokens.size, which)
+            for c in range(n_cat):
+                totals[c] += np.bincount(which, weights=weights[:, c], minlength=tokens.size + 1)
+        origin = int(features.starts[row]) + 1  # the text starts after its padding space
+        return totals, starts - origin, features.token_end[tokens] - origin
+
+
+def _evidence(fired: _Firing) -> list[Span]:
+    """Spans in the original text of the tokens that pushed this label most."""
+    window, starts, ends = fired.window, fired.starts, fired.ends
+    n_tokens = starts.size
+    if n_tokens == 0:
+        return []
+    category = fired.contributions[:n_tokens]
+    top = float(category.max())
+    if top <= 0:
+        return []
+    chosen = np.flatnonzero(category >= 0.35 * top)
+    normalised = normalize(window.piece, keep_offsets=True)
+    runs: list[list[int]] = []
+    for i in chosen.tolist():
+        if runs and i - runs[-1][-1] <= 2:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans: list[tuple[float, Span]] = []
+    for run in runs:
+        words = {normalised.text[starts[i] : ends[i]] for i in run}
+        if words <= _QUIET_WORDS:
+            continue
+        first, last = run[0], run[-1]
+        a, b = normalised.original_span(int(starts[first]), int(ends[last]))
+        weight = float(category[run].sum())
+        spans.append((weight, (window.start + a, window.start + b)))
+    spans.sort(key=lambda item: -item[0])
+    return [span for _, span in spans]
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Spans in order of strength, overlapping ones (from window overlaps) merged."""
+    result: list[Span] = []
+    for span in spans:
+        for i, kept in enumerate(result):
+            if span[0] < kept[1] and kept[0] < span[1]:
+                result[i] = (min(span[0], kept[0]), max(span[1], kept[1]))
+                break
+        else:
+            result.append(span)
+    return result
+
+
+def _batches(items: list[_Window], size: int) -> Iterator[list[_Window]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

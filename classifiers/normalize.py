@@ -1,0 +1,328 @@
+"""Text normalisation before features, with a map back to the original characters.
+
+`normalize(text)` lowers case, folds accents, Unicode look-alikes and typographic punctuation
+(one character for one, so offsets survive), strips HTML, and undoes common obfuscation:
+masked letters ("f*ck", "a$$"), leetspeak ("sh1t"), spaced letters ("f u c k"), stretched letters
+("fuuuuck") and short spellings ("fkn"). Obfuscated tokens are rewritten only when the result is
+one of `lexicon.OBFUSCATION_TARGETS`, so "win10", "e-mail" or "3rd" are left alone.
+
+With `keep_offsets=True` the result carries `offsets`: `offsets[i]` is the index in the original
+text of normalised character `i`, and `offsets[len(text)]` is `len(original)`, so a normalised
+span `[i, j)` is the original span `[offsets[i], offsets[j])`. A replacement maps onto the whole
+stretch of original text it replaced.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from classifiers.lexicon import ABBREVIATIONS, LEET, MASKS, OBFUSCATION_TARGETS
+
+Offsets = npt.NDArray[np.int64]
+Replace = Callable[[re.Match[str]], str | None]
+
+# Window separator used by the batch path: no step below matches across it.
+SEPARATOR = "\n\x00\n"
+
+_TARGETS = frozenset(OBFUSCATION_TARGETS)
+_TARGETS_BY_LEN: dict[int, tuple[str, ...]] = {}
+for _word in OBFUSCATION_TARGETS:
+    _TARGETS_BY_LEN.setdefault(len(_word), ())
+    _TARGETS_BY_LEN[len(_word)] += (_word,)
+_SEGMENT_WORDS = _TARGETS | {"off", "u", "up", "go", "to", "hell", "a", "the", "out"}
+
+_BLOCK_TAGS = re.compile(
+    r"<\s*(script|style)\b[^<>\x00]{0,500}>.{0,20000}?<\s*/\s*\1\s*>", re.S | re.I
+)
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>\x00]{0,2000}>|<!--.{0,5000}?-->", re.S)
+_LINE_TAGS = frozenset(
+    ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr")
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+_INNER_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s\x00<>\"]{1,2000}")
+_EMAIL = re.compile(r"\b[a-z0-9._%+\-]{1,64}@[a-z0-9.\-]{1,255}\.[a-z]{2,24}\b")
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+_PUNCT_RUN = re.compile(r"([!?.,*])\1{3,}")
+_SYMBOLS = re.escape("".join(LEET) + MASKS)
+# A token mixing letters with digits or symbols: a candidate for masked or leet spelling.
+# A letter next to a digit or symbol: the token around it may be masked or leet-spelled.
+_MIXED = re.compile(rf"[a-z][0-9{_SYMBOLS}]|[0-9{_SYMBOLS}][a-z]")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_" + "".join(LEET) + MASKS)
+_ABBREVIATION_KEYS = frozenset(ABBREVIATIONS)
+_NOT_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t"})
+_ABBREVIATION = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True)) + r")\b"
+)
+_SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*+]{1,2}[a-z]){2,24}(?![a-z0-9])")
+_MENTION = re.compile(r"(?<![\w@])@[a-z0-9_]{1,30}")
+_HASHTAG = re.compile(r"(?<![\w#])#(?=[a-z])")
+_SPACES = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
+_NEWLINES = re.compile(r" \n[ \n]*|\n[ \n]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    text: str
+    offsets: Offsets | None = None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of normalised `[start, end)` (needs `keep_offsets=True`)."""
+        if self.offsets is None:
+            raise ValueError("normalize(..., keep_offsets=True) is needed for spans")
+        return int(self.offsets[start]), int(self.offsets[end])
+
+
+def normalize(text: str, *, keep_offsets: bool = False) -> Normalized:
+    """The normalised text (and, on request, the map back to `text`)."""
+    offsets = np.arange(len(text) + 1, dtype=np.int64) if keep_offsets else None
+    steps: list[tuple[re.Pattern[str], Replace]] = []
+    if "<" in text:
+        steps += [(_BLOCK_TAGS, _blank), (_TAG, _tag)]
+    if "&" in text:
+        steps.append((_ENTITY, _entity))
+    for pattern, replace in steps:
+        text, offsets = _sub(pattern, replace, text, offsets)
+    text = _fold(text)
+    for needed, pattern, replace in _STEPS:
+        if needed(text):
+            text, offsets = _sub(pattern, replace, text, offsets)
+    text, offsets = _deobfuscate_all(text, offsets)
+    for needed, pattern, replace in _LATE_STEPS:
+        if needed(text):
+            text, offsets = _sub(pattern, replace, text, offsets)
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    if offsets is not None:
+        offsets = offsets[start : end + 1]
+    return Normalized(text[start:end], offsets)
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """`normalize(t).text` for each text, in one pass over the joined texts (no offsets)."""
+    if not texts:
+        return []
+    joined = SEPARATOR.join(t.replace("\x00", " ") for t in texts)
+    return [piece.strip() for piece in normalize(joined).text.split("\x00")]
+
+
+def _sub(
+    pattern: re.Pattern[str], replace: Replace, text: str, offsets: Offsets | None
+) -> tuple[str, Offsets | None]:
+    if offsets is None:
+        return pattern.sub(lambda m: _or_same(replace, m), text), None
+    edits = []
+    for match in pattern.finditer(text):
+        new = replace(match)
+        if new is not None:
+            edits.append((match.start(), match.end(), new))
+    return _apply(edits, text, offsets)
+
+
+def _or_same(replace: Replace, match: re.Match[str]) -> str:
+    new = replace(match)
+    return match.group(0) if new is None else new
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " "
+
+
+def _tag(match: re.Match[str]) -> str:
+    name = (match.group(2) or "").lower()
+    return "\n" if name in _LINE_TAGS else " "
+
+
+def _entity(match: re.Match[str]) -> str | None:
+    new = html.unescape(match.group(0))
+    return None if new == match.group(0) else new.replace("\x00", " ")
+
+
+def _fold(text: str) -> str:
+    """Lower case and one-for-one character folding (accents, look-alikes, punctuation)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # e.g. "İ" lowers to two characters: keep the first
+        lowered = "".join(c.lower()[0] for c in text)
+    return lowered.translate(_fold_table())
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    ranges = [
+        (0x00A0, 0x0250), (0x0370, 0x0530), (0x1D00, 0x1DC0), (0x1E00, 0x2000),
+        (0x2000, 0x2070), (0x2100, 0x2150), (0x2460, 0x2500), (0xFF00, 0xFF70),
+        (0x1D400, 0x1D800), (0x1F130, 0x1F190),
+    ]  # fmt: skip
+    for low, high in ranges:
+        for code in range(low, high):
+            char = chr(code)
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            ).lower()
+            if len(base) == 1 and base != char and base.isascii():
+                table[code] = base
+    table.update({ord(k): v for k, v in _CONFUSABLES.items()})
+    for code in (0x00A0, 0x2007, 0x202F, 0x3000):
+        table[code] = " "
+    return table
+
+
+# Look-alike letters from other scripts (single characters, lower case) and typographic marks.
+_CONFUSABLES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ı": "i", "ɑ": "a", "α": "a", "β": "b", "ε": "e",
+    "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "ϲ": "c", "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'", "“": '"',
+    "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"', "–": "-", "—": "-", "―": "-",
+    "‐": "-", "‑": "-", "…": ".", "•": "*", "·": ".", "×": "x", "ß": "s", "æ": "a", "œ": "o",
+    "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "þ": "p",
+}  # fmt: skip
+
+
+def _apply(
+    edits: list[tuple[int, int, str]], text: str, offsets: Offsets | None
+) -> tuple[str, Offsets | None]:
+    """`text` with each `(start, end, new)` edit made (edits sorted, not overlapping)."""
+    if not edits:
+        return text, offsets
+    pieces: list[str] = []
+    maps: list[Offsets] = []
+    last = 0
+    for start, end, new in edits:
+        pieces += [text[last:start], new]
+        if offsets is not None:
+            maps += [offsets[last:start], np.full(len(new), offsets[start], dtype=np.int64)]
+        last = end
+    pieces.append(text[last:])
+    if offsets is None:
+        return "".join(pieces), None
+    maps.append(offsets[last:])
+    return "".join(pieces), np.concatenate(maps)
+
+
+def _deobfuscate_token(token: str) -> str | None:
+    if token.isalpha() and token not in ABBREVIATIONS:
+        return None
+    core = token.rstrip(".!?,;:")
+    tail = token[len(core) :]
+    for candidate, rest in ((token, ""), (core, tail)):
+        found = _unmask(candidate)
+        if found is not None:
+            return found + rest
+    return None
+
+
+def _unmask(token: str) -> str | None:
+    if not token:
+        return None
+    if token in ABBREVIATIONS:
+        return ABBREVIATIONS[token]
+    leet = "".join(LEET.get(c, c) for c in token)
+    if leet in _TARGETS and leet != token:
+        return leet
+    if leet in ABBREVIATIONS:
+        return ABBREVIATIONS[leet]
+    fixed = [(i, c) for i, c in enumerate(leet) if c.isalpha()]
+    if not fixed or len(fixed) == len(leet) or len(leet) < 3:
+        return None
+    if any(not (c.isalpha() or c in MASKS) for c in leet):
+        return None
+    for word in _TARGETS_BY_LEN.get(len(leet), ()):
+        if all(word[i] == c for i, c in fixed):
+            return word
+    return None
+
+
+def _abbreviation(match: re.Match[str]) -> str | None:
+    return ABBREVIATIONS.get(match.group(0))
+
+
+def _despace(match: re.Match[str]) -> str | None:
+    letters = "".join(c for c in match.group(0) if c.isalpha())
+    words = _segment(letters)
+    return " ".join(words) if words else None
+
+
+def _segment(letters: str) -> list[str] | None:
+    """Split `letters` into known words (longest first), or None."""
+    if not letters:
+        return []
+    for end in range(len(letters), 0, -1):
+        head = letters[:end]
+        if head in _SEGMENT_WORDS:
+            rest = _segment(letters[end:])
+            if rest is not None:
+                return [head, *rest]
+    return None
+
+
+def _unstretch(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
+def _first(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
+def _constant(value: str) -> Replace:
+    return lambda match: value
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+def _has(*needles: str) -> Callable[[str], bool]:
+    return lambda text: any(needle in text for needle in needles)
+
+
+def _has_abbreviation(text: str) -> bool:
+    return not _ABBREVIATION_KEYS.isdisjoint(text.translate(_NOT_WORD).split())
+
+
+def _deobfuscate_all(text: str, offsets: Offsets | None) -> tuple[str, Offsets | None]:
+    edits: list[tuple[int, int, str]] = []
+    last_end = -1
+    for match in _MIXED.finditer(text):
+        if match.start() < last_end:
+            continue
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] in _TOKEN_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _TOKEN_CHARS:
+            end += 1
+        last_end = end
+        new = _deobfuscate_token(text[start:end])
+        if new is not None:
+            edits.append((start, end, new))
+    return _apply(edits, text, offsets)
+
+
+_STEPS: tuple[tuple[Callable[[str], bool], re.Pattern[str], Replace], ...] = (
+    (_has("\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"),
+     _INVISIBLE, _constant("")),
+    (_has("://", "www."), _URL, _constant(" url ")),
+    (_has("@"), _EMAIL, _constant(" email ")),
+    (_has("'"), _INNER_APOSTROPHE, _constant("")),
+    (_always, _STRETCH, _unstretch),
+    (_has("!!!!", "????", "....", ",,,,", "****"), _PUNCT_RUN, _first),
+    (_always, _SPACED, _despace),
+)  # fmt: skip
+_LATE_STEPS: tuple[tuple[Callable[[str], bool], re.Pattern[str], Replace], ...] = (
+    (_has_abbreviation, _ABBREVIATION, _abbreviation),
+    (_has("@"), _MENTION, _constant("@user")),
+    (_has("#"), _HASHTAG, _constant("")),
+    (_has("  ", "\t", "\r", "\f", "\v"), _SPACES, _constant(" ")),
+    (_has(" \n", "\n ", "\n\n"), _NEWLINES, _constant("\n")),
+)  # fmt: skip

@@ -1,0 +1,378 @@
+"""Training: corpus + public rows → hashed features → one logistic regression per head.
+
+Reproducible: splits come from hashes of family names and row ids, the solver is deterministic
+(liblinear with a fixed seed), and the files' digests go into the model card. Steps:
+
+1. Examples. Our corpus's *train* split, one example per window of each message (`chunking`);
+   in a long abusive message only the windows holding its evidence carry its labels (the
+   others are left out), in an acceptable one every window is a negative. Public training rows
+   (their 85 % train part) follow the mapping in `public`. Each head learns only from rows that
+   say something about it; public rows are weighted so that, per head, they weigh
+   `public_weight` times our own rows in total.
+2. Features: `features.extract` on normalised text, as a sparse matrix.
+3. Per head a `LogisticRegression`; its coefficients become a column of the weight matrix.
+4. On our *dev* split: Platt calibration per head, then thresholds (best F1 per category, then
+   raised until at most `false_flag_limit` of acceptable dev messages get any label), the
+   `sev_extreme` threshold for recall, and the `sev_abusive` threshold for accuracy.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifiers import chunking, corpus, metrics, public, thresholds
+from classifiers.features import CHAR_NS, FEATURE_VERSION, extract
+from classifiers.model import HEADS, MODEL_FORMAT, SEVERITY_HEADS, LinearModel, sklearn_version
+from classifiers.normalize import normalize_many
+from classifiers.verdict import CATEGORIES
+
+F32 = npt.NDArray[np.float32]
+Progress = Callable[[int], None]
+SEED = 20240611
+
+
+@dataclass
+class TrainConfig:
+    corpus_dir: Path = corpus.DATA_DIR
+    extra_files: list[Path] = field(default_factory=list)
+    public_sets: tuple[str, ...] = ("davidson",)
+    public_dir: Path = public.DEFAULT_PUBLIC_DIR
+    bits: int = 19
+    public_weight: float = 0.5
+    c: float = 8.0
+    positive_boost: float = 0.5  # positives weighted by (negatives/positives) ** boost
+    false_flag_limit: float = 0.02
+    extreme_recall: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    labels: dict[str, int]
+    weight: float
+    origin: str  # "corpus" or a public set name
+    family: str = ""
+
+
+def corpus_examples(messages: Sequence[corpus.Message]) -> list[Example]:
+    """Training examples (one per window) from our own messages."""
+    result = []
+    for message in messages:
+        labels = {c: int(c in message.labels) for c in CATEGORIES}
+        labels["offensive"] = int(message.abusive)
+        if message.abusive:
+            labels["sev_abusive"] = int(message.severity in ("abusive", "extreme"))
+            labels["sev_extreme"] = int(message.severity == "extreme")
+        pieces = chunking.windows(message.text)
+        family = message.family
+        if len(pieces) == 1 or not message.abusive:
+            result += [Example(p, labels, 1.0, "corpus", family) for _, p in pieces]
+            continue
+        spans = _evidence_spans(message)
+        for start, piece in pieces:
+            end = start + len(piece)
+            if any(start <= a and b <= end for a, b in spans):
+                result.append(Example(piece, labels, 1.0, "corpus", family))
+    return result
+
+
+def _evidence_spans(message: corpus.Message) -> list[tuple[int, int]]:
+    spans = []
+    for quote in message.evidence:
+        at = message.text.find(quote)
+        if at >= 0:
+            spans.append((at, at + len(quote)))
+    return spans or [(0, len(message.text))]
+
+
+def public_examples(rows: Sequence[public.PublicRow]) -> list[Example]:
+    return [Example(r.text, dict(r.labels), 1.0, r.source) for r in rows if r.split == "train"]
+
+
+def featurise(texts: Sequence[str], bits: int, progress: Progress | None = None) -> Any:
+    """Sparse matrix (texts × 2**bits) of the features `LinearModel.decision` sums."""
+    from scipy import sparse
+
+    blocks = []
+    step = 2000
+    for start in range(0, len(texts), step):
+        chunk = list(texts[start : start + step])
+        features = extract(normalize_many(chunk), bits)
+        rows, cols, values = [], [], []
+        for group, scale in (
+            (features.chars, features.char_scale),
+            (features.words, features.word_scale),
+        ):
+            rows.append(group.row)
+            cols.append(group.bucket)
+            values.append(group.sign * scale[group.row])
+        matrix = sparse.csr_matrix(
+            (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(chunk), 1 << bits),
+            dtype=np.float32,
+        )
+        matrix.sum_duplicates()
+        blocks.append(matrix)
+        if progress:
+            progress(len(chunk))
+    return sparse.vstack(blocks, format="csr")
+
+
+def _head_weights(examples: Sequence[Example], head: str, config: TrainConfig) -> F32:
+    """Per example its weight for `head` (0 when the example says nothing about the head)."""
+    known = np.array([head in e.labels for e in examples])
+    own = np.array([e.origin == "corpus" for e in examples])
+    weights = np.where(known, 1.0, 0.0)
+    own_total = float(weights[own].sum())
+    public_total = float(weights[~own].sum())
+    if public_total and own_total:
+        weights[~own] *= config.public_weight * own_total / public_total
+    gold = np.array([e.labels.get(head, 0) for e in examples]) == 1
+    positive, negative = float(weights[gold].sum()), float(weights[~gold].sum())
+    if positive and negative > positive:
+        weights[gold] *= (negative / positive) ** config.positive_boost
+    return weights.astype(np.float32)
+
+
+def fit_heads(
+    matrix: Any, examples: Sequence[Example], config: TrainConfig, progress: Progress | None
+) -> tuple[F32, F32]:
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.zeros((matrix.shape[1], len(HEADS)), dtype=np.float32)
+    bias = np.zeros(len(HEADS), dtype=np.float32)
+    for h, head in enumerate(HEADS):
+        if progress:
+            progress(1)
+        sample_weight = _head_weights(examples, head, config)
+        rows = np.flatnonzero(sample_weight > 0)
+        gold = np.array([examples[int(i)].labels.get(head, 0) for i in rows])
+        if gold.min() == gold.max():
+            raise ValueError(f"head {head!r} has only one class in the training data")
+        model = LogisticRegression(C=config.c, solver="liblinear", max_iter=400, random_state=SEED)
+        model.fit(matrix[rows], gold, sample_weight=sample_weight[rows])
+        weights[:, h] = model.coef_[0]
+        bias[h] = model.intercept_[0]
+    return weights, bias
+
+
+def _platt(decision: F32, gold: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    if gold.sum() < 3 or (~gold).sum() < 3:
+        return 1.0, 0.0
+    fit = LogisticRegression(C=100.0, random_state=SEED)
+    fit.fit(decision.reshape(-1, 1), gold.astype(int))
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def _logit(p: F32) -> F32:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    result: F32 = np.log(p / (1 - p)).astype(np.float32)
+    return result
+
+
+def tune(
+    model: LinearModel, english: Sequence[corpus.Message], decision: F32, config: TrainConfig
+) -> None:
+    """Platt calibration, category thresholds and severity thresholds from held-out decision
+    values (`decision`: messages × heads, never from the test split)."""
+    abusive = np.array([m.abusive for m in english])
+    gold = {c: np.array([c in m.labels for m in english]) for c in CATEGORIES}
+    gold["offensive"] = abusive
+    gold["sev_abusive"] = np.array([m.severity in ("abusive", "extreme") for m in english])
+    gold["sev_extreme"] = np.array([m.severity == "extreme" for m in english])
+    for h, head in enumerate(HEADS):
+        rows = abusive if head in SEVERITY_HEADS else np.ones(len(english), dtype=bool)
+        a, b = _platt(decision[rows, h], gold[head][rows])
+        model.platt_a[h], model.platt_b[h] = a, b
+    probs = model.calibrate(decision)
+    n_cat = len(CATEGORIES)
+    gold_matrix = np.stack([gold[c] for c in CATEGORIES], axis=1)
+    chosen = np.array(
+        [thresholds.best_f1_threshold(probs[:, i], gold_matrix[:, i]) for i in range(n_cat)],
+        dtype=np.float32,
+    )
+    chosen = thresholds.limit_false_flags(
+        probs[:, :n_cat], gold_matrix, chosen, ~abusive, config.false_flag_limit
+    )
+    model.thresholds = {c: round(float(chosen[i]), 4) for i, c in enumerate(CATEGORIES)}
+    flagged = (probs[:, :n_cat] >= chosen).any(axis=1)
+    extreme = HEADS.index("sev_extreme")
+    severe = HEADS.index("sev_abusive")
+    model.extreme_threshold = thresholds.recall_threshold(
+        probs[:, extreme], gold["sev_extreme"] & flagged, config.extreme_recall
+    )
+    among = abusive & flagged & ~gold["sev_extreme"]
+    model.abusive_threshold = thresholds.best_f1_threshold(
+        probs[among, severe], gold["sev_abusive"][among]
+    )
+    model.meta["thresholds"] = dict(model.thresholds)
+    model.meta["severity_thresholds"] = {
+        "sev_abusive": model.abusive_threshold,
+        "sev_extreme": model.extreme_threshold,
+    }
+    flagged = np.asarray((probs[:, :n_cat] >= chosen).any(axis=1), dtype=bool)
+    said_extreme = flagged & (probs[:, extreme] >= model.extreme_threshold)
+    model.meta["cross_validated"] = {
+        "note": "out-of-fold over train+dev with the thresholds chosen on them (optimistic)",
+        "messages": len(english),
+        "abusive_vs_acceptable": metrics.binary(flagged, abusive),
+        "false_flag_rate": round(float(flagged[~abusive].mean()), 4) if (~abusive).any() else 0.0,
+        "extreme": metrics.binary(said_extreme, gold["sev_extreme"]),
+        "categories": {
+            c: metrics.binary(probs[:, i] >= chosen[i], gold[c]) for i, c in enumerate(CATEGORIES)
+        },
+    }
+
+
+FOLDS = 4
+
+
+def _fold(family: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(b"fold:" + family.encode()).digest()[:4], "big") % FOLDS
+
+
+def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel, dict[str, Any]]:
+    """Train a model as configured; returns it and the facts for its model card.
+
+    The final model learns from our train and dev splits (plus public rows). Calibration and
+    thresholds come from out-of-fold decisions over those same messages: `FOLDS` models, each
+    trained without one group of families and scoring it. The test split is never touched.
+    """
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    messages = corpus.load_corpus(config.corpus_dir, config.extra_files)
+    by_split = {s: [m for m in messages if m.split == s] for s in corpus.SPLITS}
+    pool = by_split["train"] + by_split["dev"]
+    examples = corpus_examples(pool)
+    public_counts: dict[str, int] = {}
+    for name in config.public_sets:
+        rows = public_examples(public.training_rows(name, config.public_dir))
+        public_counts[name] = len(rows)
+        examples += rows
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(len(examples))
+    examples = [examples[i] for i in order]
+    fold_of = np.array([_fold(e.family) if e.origin == "corpus" else -1 for e in examples])
+    english = [m for m in pool if m.lang == "en"]
+
+    meta = _meta(config, messages, public_counts, len(examples))
+    total = len(examples) + len(HEADS) * (FOLDS + 1)
+    with tqdm(total=total, desc="conduct train", unit="step", disable=not show_progress) as bar:
+        matrix = featurise([e.text for e in examples], config.bits, bar.update)
+        decision = np.zeros((len(english), len(HEADS)), dtype=np.float32)
+        for fold in range(FOLDS):
+            keep = np.flatnonzero(fold_of != fold)
+            weights, bias = fit_heads(matrix[keep], [examples[i] for i in keep], config, bar.update)
+            held = [i for i, m in enumerate(english) if _fold(m.family) == fold]
+            fold_model = LinearModel(meta, _arrays(weights, bias))
+            scores = fold_model.score([english[i].text for i in held]).best
+            decision[held] = _logit(scores)
+        weights, bias = fit_heads(matrix, examples, config, bar.update)
+
+    model = LinearModel(meta, _arrays(weights, bias))
+    tune(model, english, decision, config)
+    duplicates = corpus.near_duplicates(messages)
+    facts = {
+        "splits": {
+            s: {
+                "messages": len(by_split[s]),
+                "abusive": sum(m.abusive for m in by_split[s]),
+                "families": len({m.family for m in by_split[s]}),
+            }
+            for s in corpus.SPLITS
+        },
+        "trained_on": "train + dev splits; calibration and thresholds from "
+        f"{FOLDS}-fold out-of-fold decisions over them (folds by family)",
+        "training_examples": {"corpus_windows": len(examples) - sum(public_counts.values())}
+        | public_counts,
+        "near_duplicates": {
+            "threshold": 0.7,
+            "method": "Jaccard similarity of word 3-gram sets, pairs in different splits",
+            "pairs": len(duplicates),
+            "examples": [asdict(d) for d in duplicates[:20]],
+        },
+    }
+    model.meta["training"] = facts
+    return model, facts
+
+
+def _arrays(weights: F32, bias: F32) -> dict[str, npt.NDArray[Any]]:
+    return {
+        "weights": weights,
+        "bias": bias,
+        "platt_a": np.ones(len(HEADS), dtype=np.float32),
+        "platt_b": np.zeros(len(HEADS), dtype=np.float32),
+    }
+
+
+def _meta(
+    config: TrainConfig,
+    messages: Sequence[corpus.Message],
+    public_counts: dict[str, int],
+    n_examples: int,
+) -> dict[str, Any]:
+    import scipy
+    import sklearn
+
+    corpus_paths = [config.corpus_dir / n for n in corpus.CORPUS_FILES]
+    corpus_paths = [p for p in corpus_paths if p.exists()] + list(config.extra_files)
+    public_files = {
+        name: corpus.file_digests(public.source_files(name, config.public_dir))
+        for name in config.public_sets
+    }
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    variant = "shipped" if set(config.public_sets) <= public.SHIPPABLE else "public"
+    digest = corpus.file_digests(corpus_paths)
+    short = "".join(v["sha256"][:2] for v in digest.values())
+    return {
+        "format": MODEL_FORMAT,
+        "version": f"cg-linear-{variant}-{stamp}-{short}",
+        "variant": variant,
+        "heads": list(HEADS),
+        "features": {
+            "version": FEATURE_VERSION,
+            "bits": config.bits,
+            "char_ngrams": list(CHAR_NS),
+            "window": chunking.WINDOW,
+            "overlap": chunking.OVERLAP,
+        },
+        "thresholds": dict.fromkeys(CATEGORIES, 0.5),
+        "severity_thresholds": {"sev_abusive": 0.5, "sev_extreme": 0.5},
+        "config": {
+            "public_sets": list(config.public_sets),
+            "public_weight": config.public_weight,
+            "C": config.c,
+            "positive_boost": config.positive_boost,
+            "false_flag_limit": config.false_flag_limit,
+            "extreme_recall": config.extreme_recall,
+            "seed": SEED,
+            "examples": n_examples,
+        },
+        "data": {
+            "corpus": digest,
+            "public": public_files,
+            "licences": {name: public.LICENCES[name] for name in config.public_sets},
+            "mapping": {name: public.MAPPING[name] for name in config.public_sets},
+        },
+        "versions": {
+            "scikit-learn": sklearn_version(),
+            "sklearn_module": sklearn.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "python": platform.python_version(),
+        },
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "messages": len(messages),
+    }
