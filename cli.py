@@ -192,6 +192,15 @@ def bench() -> None:
     """Benchmarks: each prints its figures and a ratio against a baseline run alongside."""
 
 
+@bench.command("ingest", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_ingest(args: tuple[str, ...]) -> None:
+    """Webhook deliveries/s and latency: `conduct serve` vs a bare 202 app (--help for options)."""
+    from webhooks.bench_ingest import ingest_command  # loaded only when run (cold start)
+
+    ingest_command.main(list(args), prog_name="conduct bench ingest")
+
+
 def _conduct_ladder_commands() -> None:
     from ticket_actions.commands import audit, erase, feedback  # click only at import
 

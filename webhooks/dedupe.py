@@ -1,26 +1,97 @@
-"""Redelivery dedupe: a delivery id is accepted once per week (Redis `SET NX EX`).
+"""Redelivery dedupe and enqueue in one Redis round trip.
 
 Helpdesks retry deliveries that failed or timed out, and may invoke a webhook more than once for
-one action (VENDOR_API.md §1.7), so the same id can arrive several times; only the first is
-queued. Keys live 7 days, longer than any vendor retries.
+one action (VENDOR_API.md §1.7), so the same delivery id can arrive several times; only the
+first is queued. The id is kept 7 days (`SET NX EX`), longer than any vendor retries.
+
+Recording the id and queueing the job happen in one Lua script: the commands RQ would send for
+the enqueue are collected in a pipeline that is never executed, then replayed by the script
+only if `SET NX` succeeded. So a duplicate never reaches the queue, a failure leaves no id
+behind (the retry is accepted), and the web tier pays one round trip instead of three
+(`conduct bench ingest` measures it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, TypeVar
+
 import redis
+from redis.client import Pipeline
+from redis.commands.core import Script
+from rq import Queue
+
+from ticket_actions.queues import ASSESS_JOB, JOB_TIMEOUT, RESULT_TTL, queue
 
 DEDUPE_TTL = 7 * 24 * 3600  # seconds
+# As in `ticket_actions.queues.enqueue_assess` (tests/webhooks/test_dedupe.py compares the jobs).
+ASSESS_FAILURE_TTL = 30 * 24 * 3600
+
+# A script runs alone, so "exists?" and the writes cannot interleave with another delivery;
+# the id is written last, so a command that fails leaves it unrecorded and the retry goes in.
+_ENQUEUE_ONCE = """
+-- KEYS[1] the dedupe key; ARGV[1] its TTL; ARGV[2] the number of commands that follow,
+-- each as its argument count and then its arguments.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+local i = 3
+for _ = 1, tonumber(ARGV[2]) do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return 1
+"""
+_script: Script | None = None
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=8)
+def _default_queue(connection: redis.Redis) -> Queue:
+    return queue(connection)  # one per connection: building a Queue costs more than using it
 
 
 def dedupe_key(vendor: str, delivery_id: str) -> str:
     return f"conduct:dedupe:{vendor}:{delivery_id}"
 
 
-def first_delivery(connection: redis.Redis, vendor: str, delivery_id: str) -> bool:
-    """True the first time this id is seen (and records it); False for a redelivery."""
-    return bool(connection.set(dedupe_key(vendor, delivery_id), 1, nx=True, ex=DEDUPE_TTL))
+def enqueue_once(
+    connection: redis.Redis, vendor: str, delivery_id: str, add: Callable[[Pipeline], T]
+) -> T | None:
+    """Run the commands `add` puts on a pipeline, atomically, the first time `delivery_id` is
+    seen; returns what `add` returned, or None for a redelivery (nothing is written)."""
+    global _script
+    if _script is None:
+        _script = connection.register_script(_ENQUEUE_ONCE)
+    pipe = connection.pipeline(transaction=False)
+    result = add(pipe)
+    args: list[Any] = [DEDUPE_TTL, len(pipe.command_stack)]
+    for command, _options in pipe.command_stack:
+        args.append(len(command))
+        args.extend(command)
+    done = _script(keys=[dedupe_key(vendor, delivery_id)], args=args, client=connection)
+    return result if done else None
 
 
-def forget(connection: redis.Redis, vendor: str, delivery_id: str) -> None:
-    """Undo `first_delivery` when the work could not be queued, so the retry is accepted."""
-    connection.delete(dedupe_key(vendor, delivery_id))
+def enqueue_assess_once(
+    connection: redis.Redis, vendor: str, delivery_id: str, event: dict[str, Any]
+) -> str | None:
+    """Queue the `assess` job for `event` unless `delivery_id` was queued in the last 7 days;
+    returns the job id, or None for a redelivery."""
+
+    def add(pipe: Pipeline) -> str:
+        job = _default_queue(connection).enqueue(
+            ASSESS_JOB,
+            event,
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=RESULT_TTL,
+            failure_ttl=ASSESS_FAILURE_TTL,
+            pipeline=pipe,
+        )
+        return str(job.id)
+
+    return enqueue_once(connection, vendor, delivery_id, add)

@@ -30,15 +30,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config.metrics import WEBHOOK_SECONDS, WEBHOOKS
 from config.settings import Settings
 from integration.zendesk.auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, Authenticity, verify
 from integration.zendesk.payload import Delivery, PayloadError, parse_delivery
-from ticket_actions.queues import enqueue_assess
-from webhooks.dedupe import first_delivery, forget
+from webhooks.dedupe import enqueue_assess_once
 
 VENDOR = "zendesk"
 MAX_BODY = 1024 * 1024  # bytes; Zendesk's own payloads are a few KiB
@@ -120,13 +119,11 @@ def _dispatch(delivery: Delivery) -> Answer:
     event = delivery.event
     ids.update(event_id=event.event_id, ticket_id=event.ticket_id, kind=event.kind)
     connection: redis.Redis = current_app.extensions["conduct_redis"]
-    if not first_delivery(connection, VENDOR, delivery.delivery_id):
+    # One round trip: the id recorded for 7 days and the `assess` job queued, or neither.
+    job_id = enqueue_assess_once(connection, VENDOR, delivery.delivery_id, event.to_dict())
+    if job_id is None:
         return Answer(200, "duplicate", {"status": "duplicate"}, ids=ids)
-    try:
-        ids["job_id"] = enqueue_assess(connection, event.to_dict())
-    except BaseException:
-        forget(connection, VENDOR, delivery.delivery_id)  # let Zendesk's retry through
-        raise
+    ids["job_id"] = job_id
     return Answer(202, "accepted", {"status": "queued"}, ids=ids)
 
 
@@ -145,8 +142,8 @@ def _respond(answer: Answer) -> Response:
     if answer.body is None:
         response = Response(status=answer.status)
     else:
-        response = jsonify(answer.body)
-        response.status_code = answer.status
+        body = json.dumps(answer.body, separators=(",", ":"))
+        response = Response(body, answer.status, mimetype="application/json")
     if answer.status == 503:
         response.headers["Retry-After"] = RETRY_AFTER
     return response

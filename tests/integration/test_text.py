@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from mailparser_reply import EmailReplyParser
 
-from integration.text import html_to_text, looks_like_html, plain_text
+from integration.text import (
+    DEFAULT_LANGUAGES,
+    html_to_text,
+    latest_reply,
+    looks_like_html,
+    plain_text,
+)
 
 ZENDESK_MARKER = "##- Please type your reply above this line -##"
 
@@ -93,3 +100,23 @@ def test_whitespace_is_normalised() -> None:
 def test_empty_input() -> None:
     assert plain_text("") == ""
     assert plain_text("<div></div>") == ""
+
+
+MAILS = [
+    "Fix it.\n\nOn Mon, Jan 1, 2024 at 10:00 AM Support <help@example.com> wrote:\n> old",
+    "Fix it.\nThanks,\nSam\n\nAm Mo., 1. Jan. 2024 um 10:00 Uhr schrieb S <s@example.com>:\n> alt",
+    "Angry.\n\nFrom: Support <a@example.com>\nSent: Monday\nTo: me\nSubject: Re: x\n\nold",
+    "Line one\nNote: the second line has a colon\nThird line",
+    "-----Original Message-----\nFrom: Support <a@example.com>\nSent: Monday\n\nforwarded",
+]
+
+
+@pytest.mark.parametrize("mail", MAILS)
+def test_latest_reply_agrees_with_the_librarys_full_split(mail: str) -> None:
+    full = EmailReplyParser(languages=list(DEFAULT_LANGUAGES)).read(mail).replies[0].full_body
+    assert latest_reply(mail).strip() == full.strip()
+
+
+def test_a_mail_that_starts_with_a_header_keeps_the_forwarded_text() -> None:
+    mail = "From: Support <a@example.com>\nSent: Monday\nTo: me\nSubject: x\n\nforwarded words"
+    assert "forwarded words" in latest_reply(mail)

@@ -1,24 +1,67 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from webhooks.dedupe import DEDUPE_TTL, dedupe_key, first_delivery, forget
+from ticket_actions.queues import ASSESS_JOB, enqueue_assess, queue
+from webhooks.dedupe import DEDUPE_TTL, dedupe_key, enqueue_assess_once, enqueue_once
+
+EVENT: dict[str, Any] = {
+    "vendor": "zendesk",
+    "event_id": "e1",
+    "kind": "message",
+    "occurred_at": "2025-01-08T14:25:30+00:00",
+    "ticket_id": "5158",
+    "text": "Where is my refund?",
+    "tags_added": [],
+    "tags_removed": [],
+    "fields": {},
+}
 
 
-def test_first_delivery_once_per_id_and_vendor(redis_conn: redis.Redis) -> None:
-    assert first_delivery(redis_conn, "zendesk", "e1") is True
-    assert first_delivery(redis_conn, "zendesk", "e1") is False
-    assert first_delivery(redis_conn, "freshdesk", "e1") is True
-    assert first_delivery(redis_conn, "zendesk", "e2") is True
+def test_first_delivery_is_queued_redelivery_is_not(redis_conn: redis.Redis) -> None:
+    job_id = enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
+    assert job_id is not None
+    assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is None
+    assert queue(redis_conn).job_ids == [job_id]
+    assert enqueue_assess_once(redis_conn, "freshdesk", "e1", EVENT) is not None  # per vendor
+    assert len(queue(redis_conn)) == 2
 
 
-def test_keys_live_seven_days(redis_conn: redis.Redis) -> None:
-    first_delivery(redis_conn, "zendesk", "e1")
+def test_ids_live_seven_days(redis_conn: redis.Redis) -> None:
+    enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
     assert DEDUPE_TTL == 7 * 24 * 3600
     assert DEDUPE_TTL - 5 < redis_conn.ttl(dedupe_key("zendesk", "e1")) <= DEDUPE_TTL
 
 
-def test_forget_lets_the_retry_through(redis_conn: redis.Redis) -> None:
-    first_delivery(redis_conn, "zendesk", "e1")
-    forget(redis_conn, "zendesk", "e1")
-    assert first_delivery(redis_conn, "zendesk", "e1") is True
+def test_the_job_is_the_one_enqueue_assess_makes(redis_conn: redis.Redis) -> None:
+    reference = Job.fetch(
+        enqueue_assess(redis_conn, EVENT), connection=redis_conn, serializer=JSONSerializer
+    )
+    job_id = enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
+    assert job_id is not None
+    ours = Job.fetch(job_id, connection=redis_conn, serializer=JSONSerializer)
+    same = ("func_name", "args", "kwargs", "timeout", "result_ttl", "failure_ttl", "origin",
+            "description", "ttl")  # fmt: skip
+    assert {k: getattr(ours, k) for k in same} == {k: getattr(reference, k) for k in same}
+    assert ours.func_name == ASSESS_JOB
+    assert ours.get_status() == reference.get_status() == "queued"
+    assert redis_conn.smembers("rq:queues") == {b"rq:queue:default"}
+
+
+def test_nothing_is_written_for_a_redelivery(redis_conn: redis.Redis) -> None:
+    enqueue_once(redis_conn, "zendesk", "e1", lambda pipe: pipe.set("conduct:x", "first"))
+    enqueue_once(redis_conn, "zendesk", "e1", lambda pipe: pipe.set("conduct:x", "second"))
+    assert redis_conn.get("conduct:x") == b"first"
+
+
+def test_a_failed_enqueue_leaves_no_id_behind(redis_conn: redis.Redis) -> None:
+    redis_conn.set("conduct:list", "not a list")  # RPUSH onto it fails inside the script
+    with pytest.raises(redis.ResponseError):
+        enqueue_once(redis_conn, "zendesk", "e1", lambda pipe: pipe.rpush("conduct:list", "x"))
+    assert not redis_conn.exists(dedupe_key("zendesk", "e1"))
+    assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is not None  # the retry

@@ -298,17 +298,18 @@ def test_redis_down_is_503_with_retry_after(tmp_path: Path) -> None:
     assert response.headers["Retry-After"] == "30"
 
 
-def test_enqueue_failure_releases_the_dedupe_key(
+def test_redis_failure_while_queueing_is_503_and_the_retry_is_accepted(
     client: FlaskClient, redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import webhooks.zendesk as blueprint
 
-    def broken(connection: redis.Redis, event: dict[str, Any]) -> str:
+    def broken(*args: Any) -> str:
         raise redis.ConnectionError("lost")
 
     body = fixture_bytes("ticket.comment_added__customer")
-    monkeypatch.setattr(blueprint, "enqueue_assess", broken)
-    assert post(client, body).status_code == 503
+    monkeypatch.setattr(blueprint, "enqueue_assess_once", broken)
+    response = post(client, body)
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "30")
     monkeypatch.undo()
     assert post(client, body).status_code == 202  # Zendesk's retry goes through
     assert len(queued(redis_conn)) == 1
