@@ -212,6 +212,18 @@ def _conduct_ladder_commands() -> None:
 _conduct_ladder_commands()
 
 
+def _classifier_commands() -> None:
+    from classifiers.commands import bench_classify, classify, evaluate, train  # click only
+
+    main.add_command(classify)
+    main.add_command(train)
+    main.add_command(evaluate)
+    bench.add_command(bench_classify)
+
+
+_classifier_commands()
+
+
 @bench.command("burst")
 @click.option("--limit", default=100, show_default=True, help="Sandbox ticket updates a minute.")
 @click.option("--factor", default=10, show_default=True, help="Messages = factor × limit.")

@@ -14,8 +14,9 @@ per head is its highest window score. Evidence is worked out only for labels tha
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -42,7 +43,7 @@ _EVIDENCE_MAX_SPANS = 4
 _QUIET_WORDS = STOPWORDS["en"] | {"a", "i", "u", "ur"}
 
 
-class ModelError(Exception):
+class ModelError(ValueError):
     """A model directory that cannot be used here; the message says why and what to do."""
 
 
@@ -142,6 +143,13 @@ class LinearModel:
         )
         text = json.dumps(self.meta, indent=2, sort_keys=True) + "\n"
         (path / META_FILE).write_text(text, encoding="utf-8")
+
+    def with_thresholds(self, thresholds: Mapping[str, float]) -> LinearModel:
+        """The same model deciding labels with other thresholds (missing categories keep the
+        model card's)."""
+        other = copy.copy(self)
+        other.thresholds = {**self.thresholds, **{k: float(v) for k, v in thresholds.items()}}
+        return other
 
     # -- scoring ---------------------------------------------------------------------------
     def decision(self, features: Features) -> F32:
