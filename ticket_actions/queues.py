@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 from rq import Queue
 from rq.serializers import JSONSerializer
 
@@ -25,19 +26,31 @@ APPLY_JOB = "ticket_actions.jobs.apply"
 
 JOB_TIMEOUT = 120  # seconds; one vendor update or one assessment is far below this
 RESULT_TTL = 3600
+ASSESS_FAILURE_TTL = 30 * 24 * 3600
 
 
 def queue(connection: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
-def enqueue_assess(connection: redis.Redis, event: dict[str, Any]) -> str:
-    """Queue the `assess` job for one event (a dict from `Event.to_dict`); returns the job id."""
-    job = queue(connection).enqueue(
+def enqueue_assess(
+    connection: redis.Redis,
+    event: dict[str, Any],
+    *,
+    pipeline: Pipeline | None = None,
+    on: Queue | None = None,
+) -> str:
+    """Queue the `assess` job for one event (a dict from `Event.to_dict`); returns the job id.
+
+    With `pipeline`, RQ puts its commands on it instead of sending them (the web tier sends
+    them with its dedupe key in one round trip); `on` reuses an already built default queue.
+    """
+    job = (on or queue(connection)).enqueue(
         ASSESS_JOB,
         event,
         job_timeout=JOB_TIMEOUT,
         result_ttl=RESULT_TTL,
-        failure_ttl=30 * 24 * 3600,
+        failure_ttl=ASSESS_FAILURE_TTL,
+        pipeline=pipeline,
     )
     return str(job.id)

@@ -22,11 +22,9 @@ from redis.client import Pipeline
 from redis.commands.core import Script
 from rq import Queue
 
-from ticket_actions.queues import ASSESS_JOB, JOB_TIMEOUT, RESULT_TTL, queue
+from ticket_actions.queues import enqueue_assess, queue
 
 DEDUPE_TTL = 7 * 24 * 3600  # seconds
-# As in `ticket_actions.queues.enqueue_assess` (tests/webhooks/test_dedupe.py compares the jobs).
-ASSESS_FAILURE_TTL = 30 * 24 * 3600
 
 # A script runs alone, so "exists?" and the writes cannot interleave with another delivery;
 # the id is written last, so a command that fails leaves it unrecorded and the retry goes in.
@@ -84,14 +82,6 @@ def enqueue_assess_once(
     returns the job id, or None for a redelivery."""
 
     def add(pipe: Pipeline) -> str:
-        job = _default_queue(connection).enqueue(
-            ASSESS_JOB,
-            event,
-            job_timeout=JOB_TIMEOUT,
-            result_ttl=RESULT_TTL,
-            failure_ttl=ASSESS_FAILURE_TTL,
-            pipeline=pipe,
-        )
-        return str(job.id)
+        return enqueue_assess(connection, event, pipeline=pipe, on=_default_queue(connection))
 
     return enqueue_once(connection, vendor, delivery_id, add)
