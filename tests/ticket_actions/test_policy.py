@@ -227,7 +227,7 @@ def test_first_incident_note_has_evidence_scores_thresholds_model_and_rule() -> 
     assert of(result.actions, AddTags) == [AddTags("100", ("conduct_flagged", "conduct_insult"))]
     body = note(result.actions)
     assert "“useless idiot”" in body
-    assert "insult 0.93 (0.50)" in body
+    assert f"insult 0.93 ({POLICY.thresholds.insult:.2f})" in body
     assert "test-model-1" in body and "Rule: first_incident" in body
     assert "nothing has been sent to the customer" in body
     assert result.record.pending_warning == PendingWarning(ticket_id="100", since=NOW)
