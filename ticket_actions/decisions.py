@@ -52,6 +52,7 @@ from config.policy_restrictions import (
 from integration.actions import CreateTicket
 from integration.events import Event
 from ticket_actions.context import Context
+from ticket_actions.mirror import remember_write
 from ticket_actions.policy import AuditEntry, PolicyResult
 from ticket_actions.record import ConductRecord, Restriction
 from ticket_actions.restriction_common import (
@@ -64,7 +65,6 @@ from ticket_actions.restriction_common import (
     mirror_update,
     restriction_values,
     vendor_id,
-    with_mirror,
 )
 
 
@@ -358,7 +358,7 @@ def _restrict(
     organisation = _notify_organisation(batch, new, restriction, context, policy, now)
     if not policy.observe:
         batch.customer = mirror_update(new, policy)
-        new = with_mirror(new, batch.customer)
+        new = remember_write(new, batch.customer, now)
     values |= {
         "decision": _decision_words(decision),
         "actor_id": event.actor_id,
@@ -500,7 +500,7 @@ def _lift(
         channel = _send(batch, policy.render(rules.templates.expiry, **values), record, policy)
     if not policy.observe:
         batch.customer = mirror_update(new, policy)
-        new = with_mirror(new, batch.customer)
+        new = remember_write(new, batch.customer, now)
     values |= {"actor_id": event.actor_id, "notice_channel": channel, "stage": new.stage}
     batch.notes.insert(0, policy.render(rules.templates.ended, **values))
     audit = [
@@ -551,7 +551,7 @@ def _extend(
     channel = _send(batch, policy.render(rules.templates.notice, **values), record, policy)
     if not policy.observe:
         batch.customer = mirror_update(new, policy)
-        new = with_mirror(new, batch.customer)
+        new = remember_write(new, batch.customer, now)
     values |= {
         "decision": _decision_words(decision),
         "actor_id": event.actor_id,

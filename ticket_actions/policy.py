@@ -52,6 +52,7 @@ from integration.actions import (
 )
 from integration.events import Event
 from ticket_actions.context import Context
+from ticket_actions.mirror import consume_echoes, remember_write
 from ticket_actions.record import LADDER, ConductRecord, Incident, PendingWarning, Stage
 
 MAX_QUOTES = 12
@@ -237,12 +238,6 @@ def _mirror(record: ConductRecord, new: ConductRecord, policy: Policy) -> Update
         tags_add=(policy.tags.stage(new.stage),),
         tags_remove=tuple(policy.tags.stage(s) for s in LADDER if s != new.stage),
     )
-
-
-def _with_mirror(record: ConductRecord, update: UpdateCustomer | None) -> ConductRecord:
-    if update is None:
-        return record
-    return record.model_copy(update={"mirror": {k: str(v) for k, v in update.fields.items()}})
 
 
 def _quotes(event: Event, verdict: Verdict) -> list[tuple[str, str]]:
@@ -610,7 +605,7 @@ def _finish(
         )
         rule = rule or "contact_rate"
     plan.mirror = _mirror(record, new, policy)
-    new = _with_mirror(new, plan.mirror if not policy.observe else None)
+    new = remember_write(new, plan.mirror if not policy.observe else None, now)
     if new.stage != record.stage:
         plan.audit.append(
             AuditEntry("stage", {"from": record.stage, "to": new.stage, "rule": rule})
@@ -724,6 +719,7 @@ def _on_customer_changed(
 ) -> PolicyResult:
     if event.actor_role == "self":
         return PolicyResult(record)
+    record, event = consume_echoes(record, event, now)
     field_name = policy.mirror.stage_field
     wanted: str | None = None
     if field_name in event.fields and event.fields[field_name] != record.mirror.get(field_name):
@@ -742,7 +738,7 @@ def _on_customer_changed(
         plan.mirror = _full_mirror(record, policy)
         plan.audit.append(AuditEntry("mirror_edit_refused", {"value": wanted}))
         return PolicyResult(
-            record=_with_mirror(record, plan.mirror),
+            record=remember_write(record, plan.mirror, now),
             actions=plan.actions(),
             audit=plan.audit,
             rule="mirror_edit_refused",

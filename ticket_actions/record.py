@@ -84,6 +84,18 @@ class Restriction(_Frozen):
     enforced_tickets: tuple[str, ...] = ()
 
 
+class MirrorEcho(_Frozen):
+    """A mirror write not yet seen coming back: `field:<key>=<value>`, `tag+:<t>`, `tag-:<t>`.
+
+    Zendesk's user events carry no actor and may arrive late (after the record has moved on),
+    so each write's echo is expected once and consumed when it arrives; an echo that never
+    comes (a value that did not change) expires.
+    """
+
+    key: str
+    at: datetime
+
+
 class ConductRecord(_Frozen):
     customer: str  # `<vendor>:<id>`
     stage: Stage = "clean"
@@ -97,6 +109,7 @@ class ConductRecord(_Frozen):
     # The values last written to the helpdesk mirror, so the plugin's own writes coming back
     # as `customer_changed` events are recognised (Zendesk user events carry no actor).
     mirror: dict[str, str] = Field(default_factory=dict)
+    mirror_echoes: tuple[MirrorEcho, ...] = ()
 
     def active_incidents(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.incidents if not i.withdrawn)

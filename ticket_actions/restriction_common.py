@@ -231,14 +231,6 @@ def mirror_update(record: ConductRecord, policy: Policy) -> UpdateCustomer:
     )
 
 
-def with_mirror(record: ConductRecord, update: UpdateCustomer | None) -> ConductRecord:
-    """The record remembering what was last written to the mirror (its echo is ignored)."""
-    if update is None:
-        return record
-    written = {k: "" if v is None else str(v) for k, v in update.fields.items()}
-    return record.model_copy(update={"mirror": {**record.mirror, **written}})
-
-
 # -- officers ------------------------------------------------------------------------------
 def officer_name(ref: str | None, rules: RestrictionPolicy) -> str:
     if not ref:

@@ -19,6 +19,7 @@ from config.policy import Policy
 from config.policy_restrictions import working_days_from
 from integration.actions import CreateTicket
 from ticket_actions.decisions import lifted
+from ticket_actions.mirror import remember_write
 from ticket_actions.policy import AuditEntry, PolicyResult
 from ticket_actions.record import ConductRecord
 from ticket_actions.restriction_common import (
@@ -28,7 +29,6 @@ from ticket_actions.restriction_common import (
     restriction_due,
     restriction_values,
     vendor_id,
-    with_mirror,
 )
 
 __all__ = ["on_due", "restriction_due"]
@@ -118,7 +118,7 @@ def _expire(record: ConductRecord, policy: Policy, now: datetime) -> PolicyResul
     )
     if not policy.observe:
         batch.customer = mirror_update(new, policy)
-        new = with_mirror(new, batch.customer)
+        new = remember_write(new, batch.customer, now)
     audit = [
         AuditEntry(
             "restriction_ended",

@@ -458,7 +458,27 @@ def test_the_plugins_own_mirror_write_coming_back_is_ignored() -> None:
     )  # fmt: skip
     echo = customer_changed(dict(warned.record.mirror), ("conduct_stage_warned",))
     result = evaluate(warned.record, echo, None, CTX, POLICY, NOW)
-    assert result.actions == [] and result.record == warned.record
+    assert result.actions == []
+    assert result.record.stage == warned.record.stage == "warned"
+    # each echo that came back was consumed; only removals of tags never held are left to expire
+    assert all(e.key.startswith("tag-:") for e in result.record.mirror_echoes)
+
+
+def test_a_late_echo_of_an_earlier_mirror_write_does_not_undo_an_escalation() -> None:
+    # The warning's mirror write ("warned") comes back only after the next incident has
+    # already moved the customer on to "supervisor" (Zendesk's user events are asynchronous).
+    warned = evaluate(
+        record(pending_days=0, incidents=(incident("a", 0),)),
+        tags_added("conduct_warning_sent"), None, CTX, POLICY, NOW,
+    )  # fmt: skip
+    escalated = evaluate(warned.record, message("m2"), ABUSIVE, CTX, POLICY, NOW)
+    assert escalated.record.stage == "supervisor"
+    late = customer_changed({"conduct_stage": "warned"}, ("conduct_stage_warned",))
+    result = evaluate(escalated.record, late, None, CTX, POLICY, NOW + timedelta(seconds=5))
+    assert result.record.stage == "supervisor" and result.actions == []
+    # ...but a person setting "warned" afterwards is an edit, and the person wins.
+    again = evaluate(result.record, late, None, CTX, POLICY, NOW + timedelta(minutes=5))
+    assert again.record.stage == "warned" and again.rule == "mirror_edit"
 
 
 def test_a_persons_edit_of_the_mirror_wins() -> None:
