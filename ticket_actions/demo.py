@@ -35,6 +35,7 @@ class DemoStats:
     messages: int = 0
     macros: int = 0
     deliveries: Counter[int] = field(default_factory=Counter)
+    customers: dict[str, str] = field(default_factory=dict)  # name -> `zendesk:<id>`
 
 
 class Sandbox:
@@ -96,10 +97,9 @@ def replay(sandbox: Sandbox, conversations: dict[str, Any]) -> DemoStats:
                 stats.messages += 1
                 if ticket_id is None:
                     opened = sandbox.open_ticket(customer, step["say"])
-                    ticket_id, requester_id = (
-                        opened["ticket"]["id"],
-                        opened["ticket"]["requester_id"],
-                    )
+                    ticket_id = opened["ticket"]["id"]
+                    requester_id = opened["ticket"]["requester_id"]
+                    stats.customers[customer["name"]] = f"zendesk:{requester_id}"
                 else:
                     opened = sandbox.comment(ticket_id, requester_id, step["say"])
             else:
@@ -168,6 +168,7 @@ def run_demo(*, keep: bool = False) -> int:
             state = Sandbox(sandbox_url).state()
             metrics = requests.get(f"{web_url}/metrics", timeout=10).text
             print(report(stats, state, metrics, drained, replay_seconds, started))
+            print(trails(connection, stats))
             if not drained:
                 print(f"worker log:\n{worker.log_tail()}")
                 return 1
@@ -176,6 +177,17 @@ def run_demo(*, keep: bool = False) -> int:
         server.stop()
         if not keep:
             shutil.rmtree(DEMO_DIR, ignore_errors=True)
+
+
+def trails(connection: redis.Redis, stats: DemoStats) -> str:
+    """Each customer's conduct trail, as `conduct audit` prints it (evidence quotes left out)."""
+    from ticket_actions.trail import trail_lines
+
+    lines = ["", "Conduct trails per customer (conduct audit):"]
+    for name, customer in stats.customers.items():
+        lines.append(f"- {name}")
+        lines.extend(f"  {line}" for line in trail_lines(connection, customer, quotes=False))
+    return "\n".join(lines)
 
 
 def _metric_sum(metrics: str, name: str, **labels: str) -> float:
