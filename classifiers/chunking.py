@@ -7,8 +7,8 @@ the next window. Short texts are one window.
 
 from __future__ import annotations
 
-WINDOW = 400
-OVERLAP = 80
+WINDOW = 120
+OVERLAP = 40
 
 
 def windows(text: str, size: int = WINDOW, overlap: int = OVERLAP) -> list[tuple[int, str]]:

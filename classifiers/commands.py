@@ -127,12 +127,23 @@ def train(data: tuple[str, ...], out: Path, public_dir: Path, quiet: bool) -> No
     show_default=True,
     help="Where the Markdown report and PNG curves go.",
 )
-@click.option("--no-card", is_flag=True, help="Do not write the figures into the model card.")
-def evaluate(model_path: Path | None, public_dir: Path, reports: Path, no_card: bool) -> None:
+@click.option("--no-card", is_flag=True, help="Do not write the figures into a model card.")
+@click.option(
+    "--card",
+    "card_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the figures into this model's card instead (e.g. the shipped model's card, "
+    "for the --data variant's figures).",
+)
+def evaluate(
+    model_path: Path | None, public_dir: Path, reports: Path, no_card: bool, card_dir: Path | None
+) -> None:
     """Figures for the model beside alt-profanity-check and better-profanity, and a report."""
     from classifiers.evaluate import run_evaluation
 
-    sys.exit(run_evaluation(_resolve_model(model_path), public_dir, reports, not no_card))
+    model = _resolve_model(model_path)
+    sys.exit(run_evaluation(model, public_dir, reports, not no_card, card_dir))
 
 
 @click.command("classify")

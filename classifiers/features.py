@@ -12,7 +12,8 @@ Features of one text:
   company word ("staff", "team") or a third person ("he", "she"), each salted differently, so
   the linear model can tell "you idiot" from "I'm an idiot"; and one feature per pronoun class
   present in the text.
-Each group is scaled by 1/sqrt(its feature count), so long and short texts weigh alike.
+Each group is scaled by its feature count to a negative power (1/sqrt by default), so long
+and short texts weigh alike.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 CHAR_NS = (2, 3, 4, 5)
 _P = np.uint64(0x9E3779B97F4A7C15 | 1)
 _P_INV = np.uint64(pow(int(_P), -1, 1 << 64))
@@ -88,8 +89,9 @@ class Features:
     token_hash: U64
 
 
-def extract(texts: list[str], bits: int) -> Features:
-    """Features of normalised `texts` (each becomes one row)."""
+def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5)) -> Features:
+    """Features of normalised `texts` (each becomes one row); each group is scaled by its
+    feature count to the power -`powers` (chars, words)."""
     buffer = "\x00".join(f" {t} " for t in texts)
     code = np.frombuffer(buffer.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     size = code.size
@@ -145,27 +147,27 @@ def extract(texts: list[str], bits: int) -> Features:
         anchors.append(t_start[:-1][same])
     roles = _roles(t_hash)
     near = _near(roles, t_sentence)
-    n_texts = len(texts)
-    for bit, (kind, _words, _before, _after) in enumerate(_TARGETS):
-        flag = np.int64(1 << bit)
-        chosen = (near & flag).astype(bool) & ~(roles & flag).astype(bool)
-        rows.append(t_row[chosen])
-        hashes.append(_salt(t_hash[chosen], kind))
-        anchors.append(t_start[chosen])
-        present = np.zeros(n_texts, dtype=bool)
-        present[t_row[(roles & flag).astype(bool)]] = True
-        present_rows = np.flatnonzero(present)
-        rows.append(present_rows)
-        hashes.append(np.full(present_rows.size, _SALTS[kind] ^ _SALTS["meta"], dtype=np.uint64))
-        anchors.append(np.full(present_rows.size, -1, dtype=np.int64))
+    kinds = np.arange(len(_TARGETS))
+    # a word near a target kind (not itself of that kind): the word salted by the kind
+    token, kind = np.nonzero(((near & ~roles)[:, None] >> kinds) & 1)
+    rows.append(t_row[token])
+    hashes.append(t_hash[token] ^ _ROLE_SALTS[kind])
+    anchors.append(t_start[token])
+    # each kind present in a text: one whole-text feature
+    token, kind = np.nonzero((roles[:, None] >> kinds) & 1)
+    present = np.unique(t_row[token] * len(_TARGETS) + kind)
+    rows.append(present // len(_TARGETS))
+    hashes.append(_ROLE_SALTS[present % len(_TARGETS)] ^ _SALTS["meta"])
+    anchors.append(np.full(present.size, -1, dtype=np.int64))
     _cue_features(t_hash, t_row, t_start, near, rows, hashes, anchors)
     words_group = _group(rows, hashes, anchors, "", bits, sort=True)
+    n_texts = len(texts)
     return Features(
         n=n_texts,
         chars=chars,
         words=words_group,
-        char_scale=_scale(chars.row, n_texts),
-        word_scale=_scale(words_group.row, n_texts),
+        char_scale=_scale(chars.row, n_texts, powers[0]),
+        word_scale=_scale(words_group.row, n_texts, powers[1]),
         starts=starts,
         token_start=t_start,
         token_end=t_end,
@@ -200,6 +202,9 @@ _cue_tables: list[tuple[U64, I64]] = []
 _CUE_SALTS = np.array(
     [(i + 1) * 0xC2B2AE3D27D4EB4F % (1 << 64) for i in range(len(_CUE_NAMES))], dtype=np.uint64
 )
+
+
+_ROLE_SALTS = np.array([_SALTS[kind] for kind, _w, _b, _a in _TARGETS] + [0], dtype=np.uint64)
 
 
 def _phrase_hash(parts: list[U64]) -> U64:
@@ -248,31 +253,30 @@ def _cue_features(
     """A feature per cue phrase occurrence and per word of it: its theme, and the theme with
     each kind of target near its first word (e.g. an insult word near "you")."""
     count = t_hash.size
+    themes = np.arange(len(_CUE_NAMES))
+    roles = np.arange(len(_TARGETS) + 1)  # the last "role" is the bare theme
     for n in (1, 2, 3):
         if count < n:
             break
-        first = np.arange(count - n + 1)
-        same = t_row[first] == t_row[first + n - 1]
         parts = [t_hash[k : k + count - n + 1] for k in range(n)]
-        found = _lookup(*_cue_table(n), _phrase_hash(parts)) * same
+        found = _lookup(*_cue_table(n), _phrase_hash(parts))
+        if n > 1:
+            found = found * (t_row[: count - n + 1] == t_row[n - 1 :])
         at = np.flatnonzero(found)
         if at.size == 0:
             continue
-        for bit in range(len(_CUE_NAMES)):
-            hit = at[(found[at] >> bit) & 1 == 1]
-            if hit.size == 0:
-                continue
-            theme = _SALTS["cue"] ^ _CUE_SALTS[bit]
-            variants = [np.full(hit.size, theme, dtype=np.uint64)]
-            keep = [np.ones(hit.size, dtype=bool)]
-            for role_bit, (kind, _w, _b, _a) in enumerate(_TARGETS):
-                variants.append(np.full(hit.size, theme ^ _SALTS[kind], dtype=np.uint64))
-                keep.append((near[hit] >> role_bit) & 1 == 1)
-            for variant, chosen in zip(variants, keep, strict=True):
-                for k in range(n):
-                    rows.append(t_row[hit[chosen]])
-                    hashes.append(variant[chosen])
-                    anchors.append(t_start[hit[chosen] + k])
+        hit, theme = np.nonzero((found[at, None] >> themes) & 1)
+        hit = at[hit]
+        # every (occurrence, theme) with the bare variant and each target kind near it
+        with_role = ((near[hit, None] >> roles) & 1).astype(bool)
+        with_role[:, -1] = True
+        pair, role = np.nonzero(with_role)
+        salt = _SALTS["cue"] ^ _CUE_SALTS[theme[pair]] ^ _ROLE_SALTS[role]
+        first = hit[pair]
+        for k in range(n):
+            rows.append(t_row[first])
+            hashes.append(salt)
+            anchors.append(t_start[first + k])
 
 
 _role_table: list[tuple[U64, I64]] = []
@@ -341,9 +345,9 @@ def _group(
     return Group(row.astype(np.int64), bucket, sign, anchor.astype(np.int64))
 
 
-def _scale(row: I64, n: int) -> F32:
+def _scale(row: I64, n: int, power: float) -> F32:
     counts = np.bincount(row, minlength=n).astype(np.float32)
-    result: F32 = (1.0 / np.sqrt(np.maximum(counts, 1.0))).astype(np.float32)
+    result: F32 = np.power(np.maximum(counts, 1.0), -power).astype(np.float32)
     return result
 
 

@@ -153,6 +153,16 @@ CUES: dict[str, tuple[str, ...]] = {
         "bloody hell, for fucks sake, sodding, bleeding, christ, jesus christ, god damn"
     ),
     "insult": _phrases(
+        "thick, dense, brainless, gutless, amateurs, amateur, cowboy outfit, bunch of "
+        "clowns, circus, joke of, a joke, laughing stock, sorry excuse, useless lot, "
+        "useless bunch, waste of, half a brain, brain cell, illiterate, uneducated, "
+        "dumbest, stupidest, ugly, hideous, disgusting, cow, witch, hag, old bag, little "
+        "man, robot, robots, trained monkey, chimp, neanderthal, cockroach, cockroaches, "
+        "gutter, criminals, gangsters, scammers, con artists, fraudsters, rip off "
+        "merchants, bloodsuckers, greedy, incompetents, dimwits, halfwits, nincompoop, "
+        "ignoramus, dipstick, numbskull, bonehead, blockhead, clot, berk, git, wazzock, "
+        "numpties, eejit, shut up, get lost, drop dead, go to hell, rot in hell, get a "
+        "brain, grow a brain, get a life, you suck, you lot, you clowns, you idiots,"
         "idiot, idiots, idiotic, moron, morons, moronic, stupid, dumb, dimwit, imbecile,"
         "imbeciles, cretin, cretins, numpty, muppet, muppets, clown, clowns, buffoon, fool, fools,"
         "incompetent, incompetence, useless, hopeless, pathetic, worthless, clueless, brainless,"
@@ -167,6 +177,18 @@ CUES: dict[str, tuple[str, ...]] = {
         "so called, genius, pond life, lowlife, muppetry, shower of"
     ),
     "threat": _phrases(
+        "break your, your legs, your neck, your face, smash your, punch you, kill you, hurt"
+        " you, end you, ruin your life, make you pay, you will regret, youll regret, regret"
+        " this, one eye open, over your shoulder, last warning, final warning, youve been "
+        "warned, waiting outside, outside your, your office, see you outside, come find, "
+        "find your, know your name, your photo, your kids school, baseball bat, machete, "
+        "axe, shotgun, rifle, pistol, firearm, petrol, body bag, six feet under, coffin, "
+        "funeral, dead meat, youre dead, accidents happen, be a shame, nice family, your "
+        "daughter, your son, your partner, where you work, when you leave, leave work, your"
+        " shift, your tyres, through your window, my boys, step outside, meet me outside, "
+        "get what you, watch yourself, i know people, disappear, nobody will find, burn it,"
+        " set fire, blow it up, shoot you, stab you, beat you, bash, bash your, knock your,"
+        " teeth, skull, slit, throat,"
         "kill, killing, murder, hurt, harm, stab, shoot, beat, batter, smash, punch, slap,"
         "strangle, burn, torch, bomb, blow up, knife, gun, bat, hammer, crowbar, acid, weapon,"
         "bullet, blood, bleed, die, dead, grave, hospital, watch your back, where you live,"
@@ -180,6 +202,13 @@ CUES: dict[str, tuple[str, ...]] = {
         "deal with you, in person, turn up, show up, burn down, mates, lads, im coming"
     ),
     "identity": _phrases(
+        "women like you, woman like you, girls like you, your religion, your god, allah, "
+        "mosque, terrorist, terrorists, smelly, slanty, gook, jap, kraut, polack, gypsy, "
+        "gypsies, pikeys, shemale, ladyboy, poof, poofter, queers, batty boy, sissy, "
+        "psycho, schizo, spacker, window licker, vegetable, cripples, handicapped, midget, "
+        "too old, the month, hormonal, to a man, a real man, speak english, learn english, "
+        "proper english, your country, where youre from, back home, illegals, third world, "
+        "curry, monkeys, ape, apes,"
         "nigger, niggers, nigga, faggot, faggots, fag, fags, dyke, tranny, paki, pakis, chink,"
         "spic, kike, wetback, pikey, gypo, raghead, towelhead, coon, retard, retards, retarded,"
         "spastic, spaz, mong, cripple, race, racial, black, white, asian, indian, chinese,"
@@ -190,12 +219,26 @@ CUES: dict[str, tuple[str, ...]] = {
         "wheelchair, autistic, third world, in a dress, religion, skin, colour, color"
     ),
     "sexual": _phrases(
+        "send pics, send me pics, meet up, sexy voice, naughty, spank, bend over, blow job,"
+        " massage, undress, lingerie, panties, cleavage, booty, thighs, turn me on, turned "
+        "on, fantasy, dirty girl, slutty, flirt, cute, beautiful, are you single, sleep "
+        "with, marry me, your lips,"
         "sexy, babe, baby, darling, sweetheart, hot, legs, body, bed, naked, nude, nudes, pics,"
         "photos of you, boobs, tits, bra, knickers, kiss, date, dinner with me,"
         "single, gorgeous, pretty, your voice, sit on, on your knees, lick, suck, horny, fit,"
         "you wearing"
     ),
     "demand": _phrases(
+        "within the hour, within an hour, in the next, next hour, by midnight, by tonight, "
+        "first thing, 6am, 7am, 2am, every morning, every evening, twice a day, hourly "
+        "updates, update me every, call me every, every 30 minutes, every half hour, at all"
+        " times, round the clock, personal email, personal phone, home phone, private "
+        "number, where she lives, where he lives, their address, agents name, her surname, "
+        "his surname, written apology, letter of apology, public apology, on your website, "
+        "ceo to call, ceo personally, head of, founder, chairman, board members, fire him, "
+        "fire her, sack him, sack her, lose her job, lose his job, their jobs, only speak, "
+        "the same agent, free for life, for life, i am owed, you owe me, or i will, until "
+        "you,"
         "immediately, right now, right away, within, minutes, every hour, every day, hourly,"
         "every minute, every 10 minutes, 24 7, 3am, 4am, 5am, midnight, tonight, overnight,"
         "personal number, personal mobile, home address, mobile number, direct line, ceo,"
@@ -207,6 +250,13 @@ CUES: dict[str, tuple[str, ...]] = {
         "every question, numbered, same reply, the second, seconds"
     ),
     "legit": _phrases(
+        "bad review, negative review, leave a review, social media, consumer, bbc, press, "
+        "journalist, newspaper, my mp, councillor, final response, deadlock letter, eight "
+        "weeks, 8 weeks, arbitration, county court, letter before action, legal action, "
+        "sue, suing, in court, credit card company, dispute, close my account, take my "
+        "business, never use, switching, competitor, unacceptable, disgusted, furious, "
+        "livid, fuming, appalled, outraged, frustrated, third time, fourth time, still "
+        "waiting, ignored, not good enough, poor service, complain,"
         "ombudsman, solicitor, solicitors, lawyer, lawyers, legal, court, small claims,"
         "regulator, ofcom, ofgem, fca, trading standards, citizens advice, complaint, complaints,"
         "formal complaint, review, reviews, trustpilot, one star, 1 star, stars, cancel,"
@@ -215,13 +265,29 @@ CUES: dict[str, tuple[str, ...]] = {
         "switch provider, leave, leaving, take my business, report you, reporting this"
     ),
     "tech": _phrases(
+        "kill process, kill command, kill switch, dead on arrival, dead pixel, dead zone, "
+        "deadlock, died on me, hotfix, hot fix, fire up, fired up, trigger, execute, "
+        "execution, exploit, ddos, hacked, nuke, nuked, smashed screen, cracked screen, "
+        "broken, fuse, termination, child process, zombie process, daemon, hang up, hung "
+        "up, stopcock, ballcock, screw, screws, drill, shoot an email, shoot over, head "
+        "shot, killer feature, killing me, dying to, to die for,"
         "process, server, job, task, thread, script, crash, crashed, crashes, died, kill the,"
         "killed the, shoot me, screenshot, bug, error, log, logs, port, terminate, execute,"
         "abort, hang, hung, hangs, freeze, frozen, battery, boot, reboot, app, update, install,"
         "printer, laptop, browser, page, button, login, password, deadline, dead link,"
         "dead battery, fire wall, firewall, hit, hits, hitting, attack, bomb out, blew up"
     ),
+    "self": _phrases(
+        "im such, im an idiot, my fault, my mistake, my bad, silly me, stupid me, i feel "
+        "stupid, like an idiot, idiot me, im useless, im hopeless, stupid of me, my own "
+        "fault, i messed up, i screwed up, i fucked up, i cocked up"
+    ),
     "quote": _phrases(
+        "he called me, she called me, they called me, called her, called him, was called, "
+        "abused me, abused by, swore at me, sworn at, threatened me, threatened by, "
+        "threatening messages, someone posted, posted about, screenshot of, this message, "
+        "their message, the message said, it said, was told, i was told, report a user, "
+        "report this user, block this, blocked him,"
         "said, says, called me, told me, wrote, quote, quoted, quoting, reported, posted,"
         "messaged me, shouted, screamed, sent me, someone, a customer, another customer,"
         "my colleague, my neighbour, my son, my daughter, my husband, my wife, he said, she said,"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -86,6 +87,12 @@ class LinearModel:
         self.meta = meta
         self.heads: tuple[str, ...] = tuple(meta["heads"])
         self.bits = int(meta["features"]["bits"])
+        self.window = int(meta["features"].get("window", chunking.WINDOW))
+        self.overlap = int(meta["features"].get("overlap", chunking.OVERLAP))
+        self.powers = (
+            float(meta["features"].get("char_power", 0.5)),
+            float(meta["features"].get("word_power", 0.5)),
+        )
         self.weights: F32 = np.ascontiguousarray(arrays["weights"], dtype=np.float32)
         self.bias: F32 = arrays["bias"].astype(np.float32)
         self.platt_a: F32 = arrays["platt_a"].astype(np.float32)
@@ -174,7 +181,7 @@ class LinearModel:
 
     def probabilities(self, normalised: list[str]) -> F32:
         """Calibrated probabilities for normalised texts (one window each)."""
-        return self.calibrate(self.decision(extract(normalised, self.bits)))
+        return self.calibrate(self.decision(extract(normalised, self.bits, self.powers)))
 
     # -- classification --------------------------------------------------------------------
     def classify(self, text: str) -> Verdict:
@@ -196,7 +203,7 @@ class LinearModel:
         windows = [
             _Window(i, start, piece)
             for i, text in enumerate(texts)
-            for start, piece in chunking.windows(text)
+            for start, piece in chunking.windows(text, self.window, self.overlap)
         ]
         best = np.zeros((len(texts), len(self.heads)), dtype=np.float32)
         languages = ["en"] * len(texts)
@@ -204,7 +211,7 @@ class LinearModel:
         thresholds = self._threshold_row()
         for batch in _batches(windows, _BATCH_WINDOWS):
             normalised = normalize_many([w.piece for w in batch])
-            features = extract(normalised, self.bits)
+            features = extract(normalised, self.bits, self.powers)
             probs = self.calibrate(self.decision(features))
             for k, window in enumerate(batch):
                 if window.start == 0:
@@ -233,7 +240,11 @@ class LinearModel:
         firing: list[_Firing],
         has_text: bool,
     ) -> Verdict:
-        scores = {c: round(float(probs[i]), 4) for i, c in enumerate(CATEGORIES)}
+        # four decimals, rounded down: a threshold of 1.0 never fires
+        scores = {
+            c: min(math.floor(float(probs[i]) * 1e4) / 1e4, 0.9999)
+            for i, c in enumerate(CATEGORIES)
+        }
         if lang != "en":
             return Verdict(scores, (), "none", self.version, {}, lang, assessed=False)
         if not has_text:
@@ -266,20 +277,19 @@ class LinearModel:
         tokens = np.flatnonzero(features.token_row == row)
         starts = features.token_start[tokens]
         n_cat = len(CATEGORIES)
-        totals = np.zeros((n_cat, tokens.size + 1), dtype=np.float32)
+        totals = np.zeros((tokens.size + 1, n_cat), dtype=np.float32)
         for group, scale in (
             (features.chars, features.char_scale),
             (features.words, features.word_scale),
         ):
-            bounds = group.bounds(features.n)
-            part = slice(int(bounds[row]), int(bounds[row + 1]))
+            lo, hi = np.searchsorted(group.row, [row, row + 1])
+            part = slice(int(lo), int(hi))
             weights = self.weights[group.bucket[part], :n_cat] * group.sign[part, None]
-            weights *= scale[row]
             anchors = group.anchor[part]
             which = np.searchsorted(starts, anchors, side="right") - 1
             which = np.where((anchors < 0) | (which < 0), tokens.size, which)
-            for c in range(n_cat):
-                totals[c] += np.bincount(which, weights=weights[:, c], minlength=tokens.size + 1)
+            np.add.at(totals, which, weights * scale[row])
+        totals = np.ascontiguousarray(totals.T)
         origin = int(features.starts[row]) + 1  # the text starts after its padding space
         return totals, starts - origin, features.token_end[tokens] - origin
 

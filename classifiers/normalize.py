@@ -34,7 +34,10 @@ SEPARATOR = "\n\x00\n"
 
 _TARGETS = frozenset(OBFUSCATION_TARGETS)
 _TARGETS_BY_LEN: dict[int, tuple[str, ...]] = {}
+_NEVER_GUESSED = frozenset({"fag", "die", "you", "your"})  # too short or too common to guess
 for _word in OBFUSCATION_TARGETS:
+    if _word in _NEVER_GUESSED:
+        continue
     _TARGETS_BY_LEN.setdefault(len(_word), ())
     _TARGETS_BY_LEN[len(_word)] += (_word,)
 _SEGMENT_WORDS = _TARGETS | {"off", "u", "up", "go", "to", "hell", "a", "the", "out"}
@@ -56,7 +59,8 @@ _PUNCT_RUN = re.compile(r"([!?.,*])\1{3,}")
 _SYMBOLS = re.escape("".join(LEET) + MASKS)
 # A token mixing letters with digits or symbols: a candidate for masked or leet spelling.
 # A letter next to a digit or symbol: the token around it may be masked or leet-spelled.
-_MIXED = re.compile(rf"[a-z][0-9{_SYMBOLS}]|[0-9{_SYMBOLS}][a-z]")
+_MASKING = "*#$@%0-9!|€£+¡"
+_MIXED = re.compile(rf"[a-z][0-9{_SYMBOLS}]+[a-z]|[a-z][*#$@%0-9]+|(?<![a-z0-9])[{_MASKING}]+[a-z]")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_" + "".join(LEET) + MASKS)
 _ABBREVIATION_KEYS = frozenset(ABBREVIATIONS)
 _NOT_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t"})

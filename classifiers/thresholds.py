@@ -36,20 +36,40 @@ def best_f1_threshold(scores: F32, gold: Bools) -> float:
 def limit_false_flags(
     scores: F32, gold: Bools, thresholds: F32, acceptable: Bools, limit: float
 ) -> F32:
-    """Raise thresholds (the category causing most false flags first) until at most `limit`
-    of the acceptable messages get any label. scores/gold: (messages, categories)."""
+    """Raise thresholds until at most `limit` of the acceptable messages get any label.
+
+    Greedy: each step raises one category's threshold just past its lowest-scoring false label,
+    choosing the category that loses the fewest abusive messages (flagged by nothing else) per
+    false label removed. scores/gold: (messages, categories)."""
     thresholds = thresholds.copy()
-    for _ in range(200):
+    abusive = np.asarray(gold.any(axis=1), dtype=bool)
+    for _ in range(10_000):
         fired = scores >= thresholds
-        false_flags = fired[acceptable].any(axis=1)
-        if not acceptable.any() or false_flags.mean() <= limit:
+        flagged = np.asarray(fired.any(axis=1), dtype=bool)
+        if not acceptable.any() or flagged[acceptable].mean() <= limit:
             break
-        blame = (fired[acceptable] & ~gold[acceptable]).sum(axis=0)
-        worst = int(np.argmax(blame))
-        above = np.unique(scores[:, worst][scores[:, worst] >= thresholds[worst]])
-        if above.size <= 1 or thresholds[worst] >= _CEILING:
+        best: tuple[float, int, float] | None = None
+        for c in range(scores.shape[1]):
+            wrong = scores[acceptable & fired[:, c], c]
+            if wrong.size == 0:
+                continue
+            proposal = float(wrong.min()) + 1e-4
+            if proposal > _CEILING:
+                continue
+            trial = fired.copy()
+            trial[:, c] = scores[:, c] >= proposal
+            still = np.asarray(trial.any(axis=1), dtype=bool)
+            # progress: false labels removed (a message with two false labels needs two steps)
+            cleared = int(fired[acceptable, c].sum() - trial[acceptable, c].sum())
+            lost = int((flagged & ~still & abusive).sum())
+            if cleared == 0:
+                continue
+            cost = lost / cleared
+            if best is None or cost < best[0]:
+                best = (cost, c, proposal)
+        if best is None:
             break
-        thresholds[worst] = min(float(above[1]) + 1e-4, _CEILING)
+        thresholds[best[1]] = best[2]
     return thresholds
 
 

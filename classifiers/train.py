@@ -46,10 +46,13 @@ class TrainConfig:
     public_sets: tuple[str, ...] = ("davidson",)
     public_dir: Path = public.DEFAULT_PUBLIC_DIR
     bits: int = 19
-    public_weight: float = 0.5
-    c: float = 8.0
+    powers: tuple[float, float] = (0.5, 0.5)  # feature-count scaling: chars, words
+    window: int = chunking.WINDOW
+    overlap: int = chunking.OVERLAP
+    public_weight: float = 0.4
+    c: float = 30.0
     positive_boost: float = 0.5  # positives weighted by (negatives/positives) ** boost
-    false_flag_limit: float = 0.02
+    false_flag_limit: float = 0.025
     extreme_recall: float = 0.95
 
 
@@ -62,7 +65,11 @@ class Example:
     family: str = ""
 
 
-def corpus_examples(messages: Sequence[corpus.Message]) -> list[Example]:
+def corpus_examples(
+    messages: Sequence[corpus.Message],
+    window: int = chunking.WINDOW,
+    overlap: int = chunking.OVERLAP,
+) -> list[Example]:
     """Training examples (one per window) from our own messages."""
     result = []
     for message in messages:
@@ -71,7 +78,7 @@ def corpus_examples(messages: Sequence[corpus.Message]) -> list[Example]:
         if message.abusive:
             labels["sev_abusive"] = int(message.severity in ("abusive", "extreme"))
             labels["sev_extreme"] = int(message.severity == "extreme")
-        pieces = chunking.windows(message.text)
+        pieces = chunking.windows(message.text, window, overlap)
         family = message.family
         if len(pieces) == 1 or not message.abusive:
             result += [Example(p, labels, 1.0, "corpus", family) for _, p in pieces]
@@ -97,7 +104,13 @@ def public_examples(rows: Sequence[public.PublicRow]) -> list[Example]:
     return [Example(r.text, dict(r.labels), 1.0, r.source) for r in rows if r.split == "train"]
 
 
-def featurise(texts: Sequence[str], bits: int, progress: Progress | None = None) -> Any:
+def featurise(
+    texts: Sequence[str],
+    bits: int,
+    progress: Progress | None = None,
+    group_weights: tuple[float, float] = (1.0, 1.0),
+    powers: tuple[float, float] = (0.5, 0.5),
+) -> Any:
     """Sparse matrix (texts × 2**bits) of the features `LinearModel.decision` sums."""
     from scipy import sparse
 
@@ -105,15 +118,15 @@ def featurise(texts: Sequence[str], bits: int, progress: Progress | None = None)
     step = 2000
     for start in range(0, len(texts), step):
         chunk = list(texts[start : start + step])
-        features = extract(normalize_many(chunk), bits)
+        features = extract(normalize_many(chunk), bits, powers)
         rows, cols, values = [], [], []
-        for group, scale in (
-            (features.chars, features.char_scale),
-            (features.words, features.word_scale),
+        for group, scale, weight in (
+            (features.chars, features.char_scale, group_weights[0]),
+            (features.words, features.word_scale, group_weights[1]),
         ):
             rows.append(group.row)
             cols.append(group.bucket)
-            values.append(group.sign * scale[group.row])
+            values.append(group.sign * scale[group.row] * weight)
         matrix = sparse.csr_matrix(
             (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
             shape=(len(chunk), 1 << bits),
@@ -155,8 +168,10 @@ def fit_heads(
         sample_weight = _head_weights(examples, head, config)
         rows = np.flatnonzero(sample_weight > 0)
         gold = np.array([examples[int(i)].labels.get(head, 0) for i in rows])
-        if gold.min() == gold.max():
-            raise ValueError(f"head {head!r} has only one class in the training data")
+        if rows.size == 0 or gold.min() == gold.max():
+            # nothing to learn (e.g. a fold without that label): a constant, never firing score
+            bias[h] = 8.0 if rows.size and gold.min() == 1 else -8.0
+            continue
         model = LogisticRegression(C=config.c, solver="liblinear", max_iter=400, random_state=SEED)
         model.fit(matrix[rows], gold, sample_weight=sample_weight[rows])
         weights[:, h] = model.coef_[0]
@@ -255,7 +270,7 @@ def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel,
     messages = corpus.load_corpus(config.corpus_dir, config.extra_files)
     by_split = {s: [m for m in messages if m.split == s] for s in corpus.SPLITS}
     pool = by_split["train"] + by_split["dev"]
-    examples = corpus_examples(pool)
+    examples = corpus_examples(pool, config.window, config.overlap)
     public_counts: dict[str, int] = {}
     for name in config.public_sets:
         rows = public_examples(public.training_rows(name, config.public_dir))
@@ -270,7 +285,9 @@ def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel,
     meta = _meta(config, messages, public_counts, len(examples))
     total = len(examples) + len(HEADS) * (FOLDS + 1)
     with tqdm(total=total, desc="conduct train", unit="step", disable=not show_progress) as bar:
-        matrix = featurise([e.text for e in examples], config.bits, bar.update)
+        matrix = featurise(
+            [e.text for e in examples], config.bits, bar.update, powers=config.powers
+        )
         decision = np.zeros((len(english), len(HEADS)), dtype=np.float32)
         for fold in range(FOLDS):
             keep = np.flatnonzero(fold_of != fold)
@@ -344,9 +361,11 @@ def _meta(
         "features": {
             "version": FEATURE_VERSION,
             "bits": config.bits,
+            "char_power": config.powers[0],
+            "word_power": config.powers[1],
             "char_ngrams": list(CHAR_NS),
-            "window": chunking.WINDOW,
-            "overlap": chunking.OVERLAP,
+            "window": config.window,
+            "overlap": config.overlap,
         },
         "thresholds": dict.fromkeys(CATEGORIES, 0.5),
         "severity_thresholds": {"sev_abusive": 0.5, "sev_extreme": 0.5},

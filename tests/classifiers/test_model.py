@@ -1,0 +1,159 @@
+"""The shipped model (classifiers/model/, committed): behaviour on hand-written messages.
+
+These messages are written here, not taken from the corpus. They test what the product must
+do: catch obvious and obfuscated abuse, point evidence at the right words, leave hard
+negatives and foreign text alone, read long text to the end.
+"""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from classifiers.api import classify, load_classifier, load_model
+from classifiers.model import ModelError
+from config.settings import DEFAULT_MODEL
+
+
+@pytest.fixture(scope="module")
+def model():  # type: ignore[no-untyped-def]
+    return load_model(DEFAULT_MODEL)
+
+
+def _word_spans(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[a:b] for a, b in spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "word"),
+    [
+        ("You are a useless fucking idiot and I want my money back.", "profanity", "fucking"),
+        ("You are a useless fucking idiot and I want my money back.", "insult", "idiot"),
+        ("Listen you f*cking moron, fix my router", "profanity", "f*cking"),
+        ("this is sh1t service from a bunch of clowns, you absolute morons", "insult", "morons"),
+    ],
+)
+def test_evidence_points_at_the_abusive_words(model, text: str, label: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify(text)
+    assert label in verdict.labels
+    found = _word_spans(text, verdict.evidence[label])
+    assert any(word in piece for piece in found), found
+    assert all(len(piece) < len(text) / 2 for piece in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what a f u c k i n g joke of a company",
+        "F.U.C.K you and your refund policy",
+        "you stupid b!tch, answer the phone",
+        "Ｙｏｕ ａｒｅ ａ ｆｕｃｋｉｎｇ ｉｄｉｏｔ",
+        "you're a fuuuuucking muppet",
+    ],
+)
+def test_obfuscated_abuse_is_flagged(model, text: str) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify(text)
+    assert verdict.flagged, verdict.scores
+
+
+HARD_NEGATIVES = [
+    "This is the third time I'm asking. If it isn't fixed by Friday I'll take it to the ombudsman.",
+    "I've spoken to my solicitor and will be leaving a one-star review if this isn't refunded.",
+    "How do I kill the process that keeps the sync client hanging? The job died overnight.",
+    "Can you shoot me an email with the new invoice please?",
+    "Our office moved from Scunthorpe to Penistone, please update the delivery address.",
+    "A customer on your forum called me a stupid cow and I'd like you to remove the post.",
+    "I'm such an idiot, I typed my own email address wrong. Can you resend the link?",
+    "I'm deaf, so please email me rather than phoning.",
+    "I am absolutely furious. Nobody has answered me for two weeks and I want this escalated.",
+    "I want to cancel my contract and I expect a full refund for the broken handset.",
+    "The app crashes every time I open the settings page on my Pixel.",
+    "Please stop charging my card twice, this is unacceptable and I will dispute it with my bank.",
+]
+
+
+def test_hard_negatives_are_not_flagged(model) -> None:  # type: ignore[no-untyped-def]
+    verdicts = model.classify_many(HARD_NEGATIVES)
+    flagged = [t for t, v in zip(HARD_NEGATIVES, verdicts, strict=True) if v.flagged]
+    assert len(flagged) <= 1, flagged
+
+
+def test_threats_to_staff_are_extreme(model) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify("I know where you live and I'm going to hurt you after your shift.")
+    assert "threat" in verdict.labels
+    assert verdict.severity == "extreme"
+
+
+def test_swearing_at_a_thing_is_minor(model) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify("this fucking printer has jammed again, can you send an engineer?")
+    assert verdict.labels == ("profanity",)
+    assert verdict.severity == "minor"
+
+
+def test_empty_text_has_no_labels(model) -> None:  # type: ignore[no-untyped-def]
+    for text in ("", "   \n\t"):
+        verdict = model.classify(text)
+        assert verdict.labels == () and verdict.severity == "none" and not verdict.evidence
+
+
+def test_non_english_text_is_not_assessed(model) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        "Bonjour, ma facture est fausse depuis trois mois et personne ne me répond, c'est nul.",
+        "Hallo, ich warte seit zwei Wochen auf meine Rückerstattung, das ist eine Frechheit.",
+        "Hola, el paquete llegó roto y nadie contesta mis correos, estoy muy enfadado.",
+    ]
+    for verdict in model.classify_many(texts):
+        assert not verdict.assessed and not verdict.flagged and verdict.language != "en"
+
+
+def test_abuse_at_the_end_of_a_megabyte_is_found_in_bounded_time(model) -> None:  # type: ignore[no-untyped-def]
+    filler = "My order has not arrived and I would like an update on the delivery please. "
+    text = filler * (1_000_000 // len(filler)) + "You are a worthless fucking idiot."
+    started = time.perf_counter()
+    verdict = model.classify(text)
+    elapsed = time.perf_counter() - started
+    assert verdict.flagged and "profanity" in verdict.labels
+    assert all(a > 990_000 for a, _ in verdict.evidence["profanity"])
+    assert elapsed < 10
+
+
+def test_html_is_stripped_before_classifying(model) -> None:  # type: ignore[no-untyped-def]
+    text = "<div><p>Hello,</p><p>you are a <b>fucking</b> idiot</p></div>"
+    verdict = model.classify(text)
+    assert "profanity" in verdict.labels
+    assert _word_spans(text, verdict.evidence["profanity"]) == ["fucking"]
+
+
+def test_thresholds_can_be_overridden(model) -> None:  # type: ignore[no-untyped-def]
+    text = "you are an idiot"
+    assert "insult" in model.classify(text).labels
+    strict = model.with_thresholds({"insult": 1.0})
+    assert "insult" not in strict.classify(text).labels
+    assert strict.thresholds["threat"] == model.thresholds["threat"]
+
+
+def test_api_uses_the_default_model() -> None:
+    verdict = classify("you are a fucking idiot")
+    assert verdict.flagged and verdict.model_version == load_classifier(DEFAULT_MODEL).version
+
+
+def test_a_model_from_another_scikit_learn_version_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    (copy / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2.*conduct train"):
+        load_model(copy)
+
+
+def test_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="conduct train"):
+        load_model(tmp_path)
+
+
+def test_shipped_model_is_small() -> None:
+    size = sum(f.stat().st_size for f in DEFAULT_MODEL.iterdir())
+    assert size <= 20_000_000

@@ -1,0 +1,66 @@
+"""Normalisation: case, look-alikes, leetspeak, masks, spacing, stretching, HTML, offsets."""
+
+import pytest
+
+from classifiers.normalize import normalize, normalize_many
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("You are a F*CKING idiot", "you are a fucking idiot"),
+        ("sh1t service", "shit service"),
+        ("what an a$$hole", "what an asshole"),
+        ("f u c k you", "fuck you"),
+        ("F.U.C.K off", "fuck off"),
+        ("fuuuuuuck this", "fuck this"),
+        ("the fkn app", "the fucking app"),
+        ("b!tch", "bitch"),
+        ("Ｆｕｃｋ", "fuck"),  # full-width
+        ("fu\u0441k", "fuck"),  # Cyrillic es
+        ("f\u200buck", "fuck"),  # zero-width space
+        ("c**t", "cunt"),
+    ],
+)
+def test_obfuscation_is_undone(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["win10 on the 3rd floor", "e-mail me", "i.e. a.m. e.g.", "Scunthorpe", "mp3 and x64"],
+)
+def test_ordinary_tokens_are_left_alone(raw: str) -> None:
+    assert normalize(raw).text == raw.lower()
+
+
+def test_html_is_stripped_and_entities_decoded() -> None:
+    assert normalize("<p>Hello <b>there</b> caf&eacute;</p>").text == "hello there cafe"
+    assert normalize("<script>var x = 1;</script>ok").text == "ok"
+
+
+def test_offsets_map_back_to_the_original_text() -> None:
+    raw = "<p>Hey <b>you</b>,   F*CKING    idiot!</p>"
+    result = normalize(raw, keep_offsets=True)
+    for word, original in (("fucking", "F*CKING"), ("idiot", "idiot"), ("you", "you")):
+        start = result.text.index(word)
+        a, b = result.original_span(start, start + len(word))
+        assert raw[a:b] == original
+
+
+def test_offsets_of_a_despaced_word_cover_the_spaced_letters() -> None:
+    raw = "well f u c k you"
+    result = normalize(raw, keep_offsets=True)
+    start = result.text.index("fuck")
+    a, b = result.original_span(start, start + 4)
+    assert raw[a:b] == "f u c k"
+
+
+def test_batch_normalisation_equals_one_by_one() -> None:
+    texts = ["A  b\n\nc", "<i>x</i> sh1t", "", "f u c k", "plain text"]
+    assert normalize_many(texts) == [normalize(t).text for t in texts]
+
+
+def test_spans_need_offsets() -> None:
+    with pytest.raises(ValueError, match="keep_offsets"):
+        normalize("abc").original_span(0, 1)

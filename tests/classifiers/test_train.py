@@ -1,0 +1,76 @@
+"""Training end to end on a tiny corpus written here (fast; no public data)."""
+
+import json
+from pathlib import Path
+
+from classifiers.card import CARD_JSON, CARD_MD, write_card
+from classifiers.model import LinearModel
+from classifiers.train import TrainConfig, train
+
+ABUSE = {
+    "insult": ["you are a useless idiot", "what a moron you are", "you clueless clown",
+               "your staff are idiots", "you pathetic fool", "absolute moron on the phone"],
+    "profanity": ["this fucking printer again", "shit, the app crashed", "bloody router died",
+                  "the damn screen froze", "fucking laptop won't boot", "crap, wrong file"],
+    "threat": ["i will hurt you after work", "i know where you live", "watch your back mate",
+               "i'll find you and hurt you", "you will regret this, i know your address",
+               "i'm coming to your office with a knife"],
+}  # fmt: skip
+ACCEPTABLE = ["my invoice is wrong", "please reset my password", "the parcel is late",
+              "can I change my address", "how do I export a report", "thanks for the help",
+              "the app is slow today", "I want a refund", "is the service down",
+              "where is my order", "can you call me tomorrow",
+              "I will complain to the ombudsman"]  # fmt: skip
+
+
+def _corpus(directory: Path) -> None:
+    abusive, acceptable = [], []
+    for label, texts in ABUSE.items():
+        for i, text in enumerate(texts):
+            severity = {"profanity": "minor", "insult": "abusive", "threat": "extreme"}[label]
+            abusive.append({"id": f"{label}{i}", "family": f"{label}-{i}", "text": text,
+                            "labels": [label], "severity": severity})  # fmt: skip
+    for i, text in enumerate(ACCEPTABLE):
+        acceptable.append({"id": f"ok{i}", "family": f"ok-{i}", "text": text, "labels": [],
+                           "severity": "none"})  # fmt: skip
+    for name, rows in (
+        ("support_abusive.jsonl", abusive),
+        ("support_acceptable.jsonl", acceptable),
+    ):
+        (directory / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_training_writes_a_loadable_model_with_a_card(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+    extra = tmp_path / "feedback.jsonl"
+    extra.write_text(json.dumps({"id": "fb", "text": "identity attack demo", "labels":
+                                 ["identity_attack", "unrealistic_demand"], "severity": "abusive"})
+                     + "\n")  # fmt: skip
+    config = TrainConfig(corpus_dir=data, extra_files=[extra], public_sets=(), bits=14)
+    model, facts = train(config, show_progress=False)
+    out = tmp_path / "model"
+    model.save(out)
+    card = write_card(out)
+    loaded = LinearModel.load(out)
+    assert loaded.version == model.version and loaded.version.startswith("cg-linear-shipped-")
+    assert all(0.0 < t < 1.0 for t in loaded.thresholds.values())
+    assert facts["splits"]["train"]["messages"] + facts["splits"]["dev"]["messages"] > 0
+    assert "near_duplicates" in facts
+    assert (out / CARD_JSON).exists() and "Thresholds" in (out / CARD_MD).read_text()
+    assert card["model"]["data"]["corpus"]["support_abusive.jsonl"]["lines"] == 18
+    scores_bad = loaded.classify("you useless idiot").scores["insult"]
+    scores_ok = loaded.classify("please reset my password").scores["insult"]
+    assert scores_bad > scores_ok
+
+
+def test_training_is_reproducible(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+    config = TrainConfig(corpus_dir=data, public_sets=(), bits=12)
+    first, _ = train(config, show_progress=False)
+    second, _ = train(config, show_progress=False)
+    assert (first.weights == second.weights).all()
+    assert first.thresholds == second.thresholds
