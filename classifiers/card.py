@@ -76,7 +76,8 @@ def markdown(card: dict[str, Any]) -> str:
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "
         f"{meta['features']['overlap']}; a message scores its highest window.",
         "- Prediction: numpy only (`weights.npz` loaded with allow_pickle=False, `model.json`).",
-        f"- Files: {', '.join(f'{k} {v / 1e6:.2f} MB' for k, v in card.get('files', {}).items())}.",
+        f"- Files: {', '.join(f'{k} {v / 1e3:,.0f} kB' for k, v in card.get('files', {}).items())}"
+        ".",
         f"- Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}. Loading "
         "under another scikit-learn version fails with a message.",
         "",

@@ -274,7 +274,8 @@ class LinearModel:
         Returns contributions (categories, tokens + 1; the last column collects whole-text
         features) and the tokens' start and end in the row's normalised text.
         """
-        tokens = np.flatnonzero(features.token_row == row)
+        lo, hi = np.searchsorted(features.token_row, [row, row + 1])
+        tokens = np.arange(int(lo), int(hi))
         starts = features.token_start[tokens]
         n_cat = len(CATEGORIES)
         totals = np.zeros((tokens.size + 1, n_cat), dtype=np.float32)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -215,6 +215,7 @@ def _apply(
     return "".join(pieces), np.concatenate(maps)
 
 
+@lru_cache(maxsize=65536)
 def _deobfuscate_token(token: str) -> str | None:
     if token.isalpha() and token not in ABBREVIATIONS:
         return None
