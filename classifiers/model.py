@@ -246,10 +246,10 @@ class LinearModel:
             for i, c in enumerate(CATEGORIES)
         }
         if lang != "en":
-            return Verdict(scores, (), "none", self.version, {}, lang, assessed=False)
+            return Verdict(scores, (), "none", self.version, {}, lang, False, dict(self.thresholds))
         if not has_text:
             zero = dict.fromkeys(CATEGORIES, 0.0)
-            return Verdict(zero, (), "none", self.version, {}, lang)
+            return Verdict(zero, (), "none", self.version, {}, lang, True, dict(self.thresholds))
         labels = tuple(c for c in CATEGORIES if scores[c] >= self.thresholds[c])
         severity = self._severity(probs, labels)
         evidence: dict[str, list[Span]] = {}
@@ -257,7 +257,9 @@ class LinearModel:
             if fired.label in labels:
                 evidence.setdefault(fired.label, []).extend(_evidence(fired))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
-        return Verdict(scores, labels, severity, self.version, evidence, lang)
+        return Verdict(
+            scores, labels, severity, self.version, evidence, lang, True, dict(self.thresholds)
+        )
 
     def _severity(self, probs: F32, labels: tuple[str, ...]) -> Severity:
         if not labels:

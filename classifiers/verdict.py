@@ -34,16 +34,22 @@ class Verdict:
     evidence: dict[str, list[Span]] = field(default_factory=dict)
     language: str = "en"
     assessed: bool = True
+    thresholds: dict[str, float] = field(default_factory=dict)  # in force for `labels`
 
     @property
     def flagged(self) -> bool:
         return self.assessed and bool(self.labels)
 
     def with_thresholds(self, thresholds: Mapping[str, float]) -> Verdict:
-        """Labels re-derived from the scores under other thresholds (policy overrides)."""
-        if not self.assessed:
+        """Labels re-derived from the scores where a threshold is overridden (the policy's
+        overrides); a category not in `thresholds` keeps the model's own decision."""
+        if not self.assessed or not thresholds:
             return self
-        labels = tuple(c for c in CATEGORIES if self.scores.get(c, 0.0) >= thresholds[c])
+        labels = tuple(
+            c
+            for c in CATEGORIES
+            if (self.scores.get(c, 0.0) >= thresholds[c] if c in thresholds else c in self.labels)
+        )
         severity: Severity = self.severity
         if not labels:
             severity = "none"
@@ -58,6 +64,7 @@ class Verdict:
             evidence=evidence,
             language=self.language,
             assessed=self.assessed,
+            thresholds={**self.thresholds, **thresholds},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +76,7 @@ class Verdict:
             "evidence": {k: [list(s) for s in v] for k, v in self.evidence.items()},
             "language": self.language,
             "assessed": self.assessed,
+            "thresholds": dict(self.thresholds),
         }
 
     @classmethod
@@ -81,4 +89,5 @@ class Verdict:
             evidence={k: [(int(a), int(b)) for a, b in v] for k, v in data["evidence"].items()},
             language=data.get("language", "en"),
             assessed=bool(data.get("assessed", True)),
+            thresholds={k: float(v) for k, v in (data.get("thresholds") or {}).items()},
         )

@@ -59,16 +59,21 @@ class _Model(BaseModel):
 
 # -- sections ------------------------------------------------------------------------------
 class Thresholds(_Model):
-    """Score at or above which a category's label is set (per category, in [0, 1])."""
+    """Overrides of the score at or above which a category's label is set (in [0, 1]).
 
-    profanity: float = Field(default=0.5, ge=0.0, le=1.0)
-    insult: float = Field(default=0.5, ge=0.0, le=1.0)
-    threat: float = Field(default=0.5, ge=0.0, le=1.0)
-    identity_attack: float = Field(default=0.5, ge=0.0, le=1.0)
-    unrealistic_demand: float = Field(default=0.5, ge=0.0, le=1.0)
+    A category left out keeps the model card's threshold (chosen on the development split and
+    shipped with the model), so a retrained model brings its own thresholds with it.
+    """
+
+    profanity: float | None = Field(default=None, ge=0.0, le=1.0)
+    insult: float | None = Field(default=None, ge=0.0, le=1.0)
+    threat: float | None = Field(default=None, ge=0.0, le=1.0)
+    identity_attack: float | None = Field(default=None, ge=0.0, le=1.0)
+    unrealistic_demand: float | None = Field(default=None, ge=0.0, le=1.0)
 
     def as_mapping(self) -> dict[str, float]:
-        return {c: float(getattr(self, c)) for c in CATEGORIES}
+        """Only the categories this policy overrides."""
+        return {c: float(v) for c in CATEGORIES if (v := getattr(self, c)) is not None}
 
 
 class Incidents(_Model):

@@ -240,6 +240,10 @@ def _mirror(record: ConductRecord, new: ConductRecord, policy: Policy) -> Update
     )
 
 
+def _threshold(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _quotes(event: Event, verdict: Verdict) -> list[tuple[str, str]]:
     quotes: list[tuple[str, str]] = []
     for label in verdict.labels:
@@ -342,7 +346,7 @@ def _values(
     rule: str,
 ) -> dict[str, Any]:
     """What every note template may use."""
-    thresholds = policy.thresholds.as_mapping()
+    thresholds = verdict.thresholds
     return {
         "customer": record.customer,
         "ticket_id": event.ticket_id,
@@ -353,7 +357,8 @@ def _values(
         "severity": verdict.severity,
         "quotes": _quotes(event, verdict),
         "scores": [
-            (c, f"{verdict.scores.get(c, 0.0):.2f}", f"{thresholds[c]:.2f}") for c in CATEGORIES
+            (c, f"{verdict.scores.get(c, 0.0):.2f}", _threshold(thresholds.get(c)))
+            for c in CATEGORIES
         ],
         "model_version": verdict.model_version,
         "history": _history(record, policy),

@@ -47,9 +47,7 @@ def test_shipped_policy_is_valid_with_the_documented_defaults() -> None:
     assert policy.working_hours.timezone == "Europe/Paris"  # CONDUCT_TIMEZONE
     assert policy.macros.warning.tag == "conduct_warning_sent"
     assert policy.macros.false_positive.tag == "conduct_false_positive"
-    assert set(policy.thresholds.as_mapping()) == {
-        "profanity", "insult", "threat", "identity_attack", "unrealistic_demand",
-    }  # fmt: skip
+    assert policy.thresholds.as_mapping() == {}  # the model card's thresholds apply
 
 
 def test_templates_keep_zendesk_placeholders_and_render_our_own() -> None:
@@ -72,8 +70,9 @@ def test_templates_keep_zendesk_placeholders_and_render_our_own() -> None:
     ("old", "new", "field", "reason"),
     [
         ("mode: enforce", "mode: enforced", "mode", "'observe' or 'enforce'"),
-        ("  insult: 0.7745", "  insult: 1.5", "thresholds.insult", "less than or equal to 1"),
-        ("  insult: 0.7745", "  insult: high", "thresholds.insult", "valid number"),
+        ("thresholds: {}", "thresholds: {insult: 1.5}", "thresholds.insult",
+         "less than or equal to 1"),
+        ("thresholds: {}", "thresholds: {insult: high}", "thresholds.insult", "valid number"),
         ("  threshold: 20", "  treshold: 20", "contact_rate.treshold", "unknown field"),
         ("  repeat_window_days: 90", "  repeat_window_days: 0", "ladder.repeat_window_days",
          "greater than or equal to 1"),
@@ -112,7 +111,7 @@ def test_a_missing_section_points_at_its_parent(policy_copy: Path) -> None:
 
 
 def test_yaml_syntax_error_names_its_line(policy_copy: Path) -> None:
-    line = _edit(policy_copy, "  profanity: 0.8028", "  profanity: [0.8")
+    line = _edit(policy_copy, "thresholds: {}", "thresholds: {insult: 0.8]")
     with pytest.raises(PolicyError) as caught:
         load_policy(policy_copy)
     reported = int(str(caught.value).split(":")[1])

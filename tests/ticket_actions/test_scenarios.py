@@ -302,8 +302,8 @@ def test_many_contacts_without_abuse_get_one_supervisor_note_and_no_warning(
 def eager_world(redis_url: str, tmp_path: Path) -> Iterator[World]:
     """A policy whose insult threshold is so low that a harmless message is flagged: a false
     positive on demand, whatever the shipped model scores."""
-    text = re.sub(r"\n  insult: [0-9.]+\n", "\n  insult: 0.0\n", SHIPPED_POLICY.read_text())
-    assert "insult: 0.0\n" in text
+    text = SHIPPED_POLICY.read_text().replace("\nthresholds: {}\n", "\nthresholds: {insult: 0.0}\n")
+    assert "insult: 0.0}" in text
     (tmp_path / "policy").mkdir()
     policy = tmp_path / "policy" / "policy.yaml"
     policy.write_text(text)
