@@ -8,7 +8,9 @@
    second time with the group ids when it wants to route, so other events cost no lookup), save
    the record, append the audit trail, keep a flagged message's text (for feedback) and store
    feedback from a "not abusive" macro.
-4. Queue a safety alert as its own job; return the actions and their urgency for `apply`.
+   The actions are handed to `apply` (a per-ticket batch, urgent queue for threats to safety)
+   under the same lock, before the record is saved.
+4. Queue a safety alert as its own job.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from config.policy import Policy, policy_for
 from integration.actions import Action
 from integration.events import Event
 from integration.helpdesk import Helpdesk, PermanentVendorError, VendorError
-from ticket_actions import restriction_context, retention, store
+from ticket_actions import batches, restriction_context, retention, store
 from ticket_actions.context import Context, acting_agent_groups, resolve_groups
 from ticket_actions.policy import PolicyResult, evaluate, fall_back_due
 from ticket_actions.record import ConductRecord
@@ -43,6 +45,7 @@ class Outcome:
     verdict: Verdict | None = None
     rule: str | None = None  # the policy rule that fired
     alert_job: str | None = None
+    apply_job: str | None = None  # the `apply` job queued for `actions` (None: merged/none)
 
 
 def _is_customer_message(event: Event) -> bool:
@@ -115,6 +118,10 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
             )
             context = replace(context, groups=groups, group_errors=errors)
             result = evaluate(record, event, verdict, context, policy, now)
+        # The actions are queued before the record is saved, under the same lock: a crash in
+        # between leaves work queued (a re-run may write a note twice), never a decision
+        # recorded whose actions are lost.
+        apply_job = batches.submit(connection, event.vendor, result.actions, urgent=result.urgent)
         _save(connection, record, result, event, verdict, policy, now)
     alert_job = _alert(result, runtime, policy)
     if result.routing_failures:
@@ -128,6 +135,7 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
         verdict=verdict,
         rule=result.rule,
         alert_job=alert_job,
+        apply_job=apply_job,
     )
 
 

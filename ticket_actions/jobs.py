@@ -68,7 +68,7 @@ def assess(event_data: dict[str, Any]) -> dict[str, Any]:
         JOBS.labels("assess", "busy").inc()
         log.info("assess.customer-busy", extra={"event_id": event.event_id})
         return {"busy": True}
-    job_id = batches.submit(runtime.redis, event.vendor, outcome.actions, urgent=outcome.urgent)
+    job_id = outcome.apply_job
     JOBS.labels("assess", "flagged" if outcome.actions else "clean").inc()
     log.info(
         "assess.done",

@@ -21,7 +21,7 @@ from ticket_actions import store
 from ticket_actions.assess import assess_event
 from ticket_actions.errors import CustomerBusy
 from ticket_actions.health import policy_degraded
-from ticket_actions.queues import URGENT_QUEUE, queue
+from ticket_actions.queues import APPLY_QUEUE, URGENT_QUEUE, queue
 from ticket_actions.runtime import Runtime
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -136,6 +136,16 @@ def test_incident_is_saved_audited_and_its_text_kept_for_feedback(runtime: StubR
     assert kinds == ["incident"]
     assert runtime.redis.hexists(store.texts_key("zendesk", "100"), "100:m1")
     assert store.due_for_fall_back(runtime.redis, NOW + timedelta(days=9999)) == []  # clean
+
+
+def test_the_actions_are_queued_for_apply_under_the_lock(runtime: StubRuntime) -> None:
+    outcome = assess_event(message("m1", INSULT), runtime, NOW)
+    assert outcome.apply_job is not None
+    assert queue(runtime.redis, APPLY_QUEUE).job_ids == [outcome.apply_job]
+    threat = assess_event(message("m2", THREAT, ticket="101"), runtime, NOW)
+    assert threat.apply_job in queue(runtime.redis, URGENT_QUEUE).job_ids
+    clean = assess_event(message("m3", "my printer is broken"), runtime, NOW)
+    assert clean.apply_job is None
 
 
 def test_escalation_resolves_groups_and_routes(runtime: StubRuntime) -> None:
