@@ -7,7 +7,8 @@ Names follow DESIGN.md's vocabulary.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -61,10 +62,14 @@ class Event:
         return f"{self.ticket_id}:{self.message_id or self.event_id}"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field rather than `asdict` (which deep-copies every value): the web tier
+        # calls this once per delivery. Only `fields` can hold nested values, so only it is
+        # copied deeply, as `asdict` would.
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["occurred_at"] = self.occurred_at.isoformat()
         data["tags_added"] = list(self.tags_added)
         data["tags_removed"] = list(self.tags_removed)
+        data["fields"] = copy.deepcopy(self.fields) if self.fields else {}
         return data
 
     @classmethod
@@ -76,3 +81,6 @@ class Event:
         values["tags_removed"] = tuple(values.get("tags_removed") or ())
         values["fields"] = dict(values.get("fields") or {})
         return cls(**values)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Event))

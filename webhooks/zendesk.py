@@ -27,6 +27,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import redis
@@ -68,7 +69,7 @@ def receive() -> Response:
         answer = Answer(503, "unavailable", {"error": "temporarily unavailable"}, logging.ERROR)
         answer.ids["error"] = type(exc).__name__
     _record(answer)
-    WEBHOOK_SECONDS.labels(VENDOR).observe(time.perf_counter() - started)
+    _SECONDS.observe(time.perf_counter() - started)
     return _respond(answer)
 
 
@@ -124,11 +125,20 @@ def _dispatch(delivery: Delivery) -> Answer:
     if job_id is None:
         return Answer(200, "duplicate", {"status": "duplicate"}, ids=ids)
     ids["job_id"] = job_id
-    return Answer(202, "accepted", {"status": "queued"}, ids=ids)
+    return Answer(202, "accepted", _QUEUED, ids=ids)
+
+
+@lru_cache(maxsize=32)
+def _outcome_counter(outcome: str) -> Any:
+    """The labelled child, looked up once per outcome (`labels()` costs more than `inc()`)."""
+    return WEBHOOKS.labels(VENDOR, outcome)
+
+
+_SECONDS = WEBHOOK_SECONDS.labels(VENDOR)
 
 
 def _record(answer: Answer) -> None:
-    WEBHOOKS.labels(VENDOR, answer.outcome).inc()
+    _outcome_counter(answer.outcome).inc()
     if log.isEnabledFor(answer.level):
         extra = {key: value for key, value in answer.ids.items() if value is not None}
         log.log(
@@ -142,11 +152,21 @@ def _respond(answer: Answer) -> Response:
     if answer.body is None:
         response = Response(status=answer.status)
     else:
-        body = json.dumps(answer.body, separators=(",", ":"))
+        body = _json(answer.body)
         response = Response(body, answer.status, mimetype="application/json")
     if answer.status == 503:
         response.headers["Retry-After"] = RETRY_AFTER
     return response
+
+
+_QUEUED = {"status": "queued"}
+_QUEUED_JSON = json.dumps(_QUEUED, separators=(",", ":"))
+
+
+def _json(body: dict[str, Any]) -> str:
+    if body is _QUEUED:  # the common answer, serialised once
+        return _QUEUED_JSON
+    return json.dumps(body, separators=(",", ":"))
 
 
 @bp.errorhandler(HTTPException)
@@ -163,5 +183,5 @@ def _http_error(exc: HTTPException) -> Response:
 def _unexpected(exc: Exception) -> Response:
     log.exception("zendesk.webhook.error", extra={"error": type(exc).__name__})
     answer = Answer(503, "error", {"error": "temporarily unavailable"}, logging.NOTSET)
-    WEBHOOKS.labels(VENDOR, answer.outcome).inc()
+    _outcome_counter(answer.outcome).inc()
     return _respond(answer)
