@@ -7,6 +7,7 @@ from mailparser_reply import EmailReplyParser
 
 from integration.text import (
     DEFAULT_LANGUAGES,
+    _may_have_reply_header,
     html_to_text,
     latest_reply,
     looks_like_html,
@@ -120,3 +121,29 @@ def test_latest_reply_agrees_with_the_librarys_full_split(mail: str) -> None:
 def test_a_mail_that_starts_with_a_header_keeps_the_forwarded_text() -> None:
     mail = "From: Support <a@example.com>\nSent: Monday\nTo: me\nSubject: x\n\nforwarded words"
     assert "forwarded words" in latest_reply(mail)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok\n\nOn Wed, 8 Jan 2025, Support WROTE:\n> old",
+        "ok\nAm 8. Jan. 2025 schrieb Support:",
+        "ok\nLe 8 janv. 2025, Support a ÉCRIT :",
+        "ok\n> From: support@example.com",
+        "ok\n보낸 사람: support",
+        "ok\n-- \nSam",
+        "ok\n_____\nFrom",
+        "ok " + "-" * 40,
+        "ok\n2025年1月8日 Support 写道：",
+    ],
+)
+def test_reply_header_precheck_sees_every_header_shape(text: str) -> None:
+    assert _may_have_reply_header(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Where is my refund?", "Still waiting\nfor an answer", "5521: nothing came"]
+)
+def test_reply_header_precheck_passes_plain_messages(text: str) -> None:
+    assert not _may_have_reply_header(text)
+    assert latest_reply(text) == text
