@@ -298,6 +298,20 @@ def test_redis_down_is_503_with_retry_after(tmp_path: Path) -> None:
     assert response.headers["Retry-After"] == "30"
 
 
+def test_a_dropped_redis_connection_is_reopened(
+    client: FlaskClient, redis_conn: redis.Redis
+) -> None:
+    first = fixture_bytes("ticket.comment_added__customer")
+    assert post(client, first).status_code == 202
+    # Redis restarted or a proxy dropped the link: the pool checks a connection before use, so
+    # the next delivery still goes in (a pinned single connection answered 503 here).
+    redis_conn.client_kill_filter(_type="normal", skipme=True)
+    second = json.loads(first)
+    second["id"] = "another-delivery"
+    assert post(client, json.dumps(second).encode()).status_code == 202
+    assert len(queued(redis_conn)) == 2
+
+
 def test_redis_failure_while_queueing_is_503_and_the_retry_is_accepted(
     client: FlaskClient, redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
