@@ -39,21 +39,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 from classifiers.verdict import CATEGORIES, Verdict
-from config.policy import Message, Policy, Safety, Step, TicketPriority, TicketStatus
+from config.policy import Message, Policy, Safety, Step
 from integration.actions import (
     Action,
-    AddTags,
-    Assign,
-    Comment,
-    RemoveTags,
-    SetPriority,
-    SetStatus,
     UpdateCustomer,
 )
 from integration.events import Event
 from ticket_actions.context import Context
 from ticket_actions.mirror import consume_echoes, remember_write
 from ticket_actions.record import LADDER, ConductRecord, Incident, PendingWarning, Stage
+from ticket_actions.restriction_common import Batch
 
 MAX_QUOTES = 12
 MAX_QUOTE_CHARS = 300
@@ -109,27 +104,23 @@ class PolicyResult:
 # -- the plan: what one event does to one ticket and one customer --------------------------
 @dataclass
 class _Plan:
-    """Collects actions for one ticket so they come out as one batch, notes joined as one."""
+    """Collects actions for one ticket so they come out as one batch, notes joined as one (the
+    batch is the one decisions and enforcement build, `restriction_common.Batch`)."""
 
     policy: Policy
     context: Context
     now: datetime
     ticket_id: str | None
     customer_id: str | None
-    tags: list[str] = field(default_factory=list)
-    untags: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    public: list[str] = field(default_factory=list)
-    group_id: str | None = None
-    status: TicketStatus | None = None
-    priority: TicketPriority | None = None
-    mirror: UpdateCustomer | None = None
-    withheld: list[str] = field(default_factory=list)
+    batch: Batch = field(init=False)
     routing_failures: list[str] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.batch = Batch(self.ticket_id, observe=self.policy.observe)
+
     def tag(self, *tags: str) -> None:
-        self.tags.extend(t for t in tags if t not in self.tags)
+        self.batch.tag(*tags)
 
     def route(self, role: str | None) -> str | None:
         """Route to a configured group; the failure text (for the note) if it cannot."""
@@ -144,7 +135,7 @@ class _Plan:
                 f"Routing to the group “{name}” failed: {why}. Please route this ticket by "
                 "hand; an administrator should check `groups` in policy.yaml."
             )
-        self.group_id = group_id
+        self.batch.group_id = group_id
         return None
 
     def step(self, step: Step | Safety) -> dict[str, Any]:
@@ -152,9 +143,9 @@ class _Plan:
         self.tag(*step.tags)
         failure = self.route(step.group)
         if step.status:
-            self.status = step.status
+            self.batch.status = step.status
         if step.priority:
-            self.priority = step.priority
+            self.batch.priority = step.priority
         due = self.policy.working_hours.add(self.now, step.due_working_hours) if (
             step.due_working_hours
         ) else None  # fmt: skip
@@ -166,47 +157,7 @@ class _Plan:
         }
 
     def actions(self) -> list[Action]:
-        ticket = self.ticket_id
-        out: list[Action] = []
-        observe = self.policy.observe
-        if observe:
-            self._withhold()
-        if ticket:
-            if self.tags:
-                out.append(AddTags(ticket, tuple(self.tags)))
-            if self.untags:
-                out.append(RemoveTags(ticket, tuple(self.untags)))
-            if self.notes:
-                note = "\n\n".join(self.notes)
-                if self.withheld:
-                    note += (
-                        "\n\n[Observe mode: Conduct Guard writes tags and internal notes only. "
-                        f"Not done: {'; '.join(self.withheld)}.]"
-                    )
-                out.append(Comment(ticket, note, public=False))
-            if not observe:
-                out.extend(Comment(ticket, body, public=True) for body in self.public)
-                if self.group_id:
-                    out.append(Assign(ticket, group_id=self.group_id))
-                if self.status:
-                    out.append(SetStatus(ticket, self.status))
-                if self.priority:
-                    out.append(SetPriority(ticket, self.priority))
-        if self.mirror is not None and not observe:
-            out.append(self.mirror)
-        return out
-
-    def _withhold(self) -> None:
-        if self.public:
-            self.withheld.append("a message to the customer")
-        if self.group_id:
-            self.withheld.append("routing to a group")
-        if self.status:
-            self.withheld.append(f"status {self.status}")
-        if self.priority:
-            self.withheld.append(f"priority {self.priority}")
-        if self.mirror is not None:
-            self.withheld.append("the customer's conduct fields and tags")
+        return self.batch.actions()
 
 
 def _when(moment: datetime, policy: Policy) -> str:
@@ -409,9 +360,11 @@ def _suggest_or_send(
     macro = getattr(policy.macros, message.macro)
     automatic = policy.warnings == "automatic" and not policy.observe
     if automatic:
-        plan.public.append(policy.render(message.template, **(values | {"macro": macro.name})))
+        plan.batch.public.append(
+            policy.render(message.template, **(values | {"macro": macro.name}))
+        )
         plan.tag(macro.tag)
-    plan.notes.append(
+    plan.batch.notes.append(
         policy.render(
             message.suggestion, **(values | {"macro": macro.name, "automatic": automatic})
         )
@@ -446,7 +399,9 @@ def _ladder(
             "pending_since": _when(pending.since, policy),
         }
         values |= {"macro": policy.macros.warning.name}
-        plan.notes.insert(0, policy.render(policy.ladder.while_warning_pending.note, **values))
+        plan.batch.notes.insert(
+            0, policy.render(policy.ladder.while_warning_pending.note, **values)
+        )
     elif stage not in LADDER:
         # Restricted or terminated (a manager's decision, issue 6): to senior management.
         rule = f"incident_while_{stage}"
@@ -455,7 +410,7 @@ def _ladder(
         rule = "first_incident"
         values = _values(new, event, verdict, policy, now, rule)
         values |= plan.step(policy.ladder.first_incident)
-        plan.notes.insert(0, policy.render(policy.ladder.first_incident.note, **values))
+        plan.batch.notes.insert(0, policy.render(policy.ladder.first_incident.note, **values))
         if _suggest_or_send("warning", plan, values, policy):
             plan.audit.append(AuditEntry("warning_sent", {"ticket_id": event.ticket_id}))
             if _rank(stage) < _rank("warned"):
@@ -510,7 +465,7 @@ def _enter(
     if step.message is not None:
         message: Message = getattr(policy.messages, step.message)
         values["macro"] = getattr(policy.macros, message.macro).name
-    plan.notes.insert(0, policy.render(step.note, **values))
+    plan.batch.notes.insert(0, policy.render(step.note, **values))
     if entered and suggest_message and step.message is not None:
         _suggest_or_send(step.message, plan, values, policy)
 
@@ -556,7 +511,7 @@ def _safety(
     plan.tag(policy.tags.safety_incident)
     values = _values(new, event, verdict, policy, now, "safety_fast_path")
     values |= plan.step(safety) | {"alert": safety.alert and not policy.observe}
-    plan.notes.insert(0, policy.render(safety.note, **values))
+    plan.batch.notes.insert(0, policy.render(safety.note, **values))
     plan.audit.insert(
         0,
         AuditEntry(
@@ -591,7 +546,7 @@ def _finish(
     feedback: FeedbackRequest | None = None,
 ) -> PolicyResult:
     if rate_note:
-        plan.notes.append(
+        plan.batch.notes.append(
             policy.render(
                 policy.contact_rate.note,
                 customer=record.customer,
@@ -609,8 +564,8 @@ def _finish(
             )
         )
         rule = rule or "contact_rate"
-    plan.mirror = _mirror(record, new, policy)
-    new = remember_write(new, plan.mirror if not policy.observe else None, now)
+    plan.batch.customer = _mirror(record, new, policy)
+    new = remember_write(new, plan.batch.customer if not policy.observe else None, now)
     if new.stage != record.stage:
         plan.audit.append(
             AuditEntry("stage", {"from": record.stage, "to": new.stage, "rule": rule})
@@ -680,9 +635,7 @@ def _false_positive(
     now: datetime,
 ) -> PolicyResult:
     tags = policy.tags
-    plan.untags.extend(
-        [tags.flagged, tags.safety_incident, *(tags.category(c) for c in CATEGORIES)]
-    )
+    plan.batch.untag(tags.flagged, tags.safety_incident, *(tags.category(c) for c in CATEGORIES))
     withdrawn = [i for i in record.incidents if i.ticket_id == event.ticket_id and not i.withdrawn]
     keys = {i.key for i in withdrawn}
     incidents = tuple(
@@ -698,7 +651,7 @@ def _false_positive(
         new = new.model_copy(update={"pending_warning": None})
     rule = f"macro:{policy.macros.false_positive.tag}"
     if withdrawn or new.stage != record.stage:
-        plan.notes.append(
+        plan.batch.notes.append(
             f"Conduct Guard: marked not abusive. {len(withdrawn)} incident(s) on this ticket "
             f"withdrawn from the customer's conduct record; stage now “{new.stage}”. The "
             "message(s) are kept as feedback for the classifier. Thank you."
@@ -740,10 +693,10 @@ def _on_customer_changed(
     if wanted not in LADDER:
         # Not a stage a person can set by hand (restrictions come from decisions): put the
         # mirror back as the record has it.
-        plan.mirror = _full_mirror(record, policy)
+        plan.batch.customer = _full_mirror(record, policy)
         plan.audit.append(AuditEntry("mirror_edit_refused", {"value": wanted}))
         return PolicyResult(
-            record=remember_write(record, plan.mirror, now),
+            record=remember_write(record, plan.batch.customer, now),
             actions=plan.actions(),
             audit=plan.audit,
             rule="mirror_edit_refused",

@@ -317,7 +317,7 @@ def test_observe_mode_is_tags_and_internal_notes_only() -> None:
         assert result.alert is None
     escalated = evaluate(WARNED_30, message(), ABUSIVE, CTX, observe, NOW)
     assert "Observe mode" in note(escalated.actions)
-    assert "routing to a group" in note(escalated.actions)
+    assert "the assignment" in note(escalated.actions)
     assert escalated.record.stage == "supervisor"  # the record still follows the ladder
     assert escalated.record.mirror == {}  # nothing was written to the helpdesk
     warned = evaluate(record(), message(), ABUSIVE, CTX, observe, NOW)
