@@ -27,9 +27,8 @@ from ticket_actions.errors import CustomerBusy, GaveUp
 from ticket_actions.queues import (
     APPLY_QUEUE,
     ASSESS_JOB,
-    JOB_TIMEOUT,
-    RESULT_TTL,
     URGENT_QUEUE,
+    assess_options,
     queue,
 )
 from ticket_actions.runtime import get_runtime
@@ -62,8 +61,7 @@ def assess(event_data: dict[str, Any]) -> dict[str, Any]:
             timedelta(seconds=BUSY_RETRY_SECONDS),
             ASSESS_JOB,
             event_data,
-            job_timeout=JOB_TIMEOUT,
-            result_ttl=RESULT_TTL,
+            **assess_options(event_data),
         )
         JOBS.labels("assess", "busy").inc()
         log.info("assess.customer-busy", extra={"event_id": event.event_id})

@@ -33,6 +33,20 @@ def queue(connection: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
+def assess_options(event: dict[str, Any]) -> dict[str, Any]:
+    """RQ's options for an `assess` job, wherever it is queued.
+
+    The description, which RQ stores and its workers log, names ids only: RQ's default is the
+    call with its arguments, which would put the customer's message text in the logs.
+    """
+    return {
+        "job_timeout": JOB_TIMEOUT,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": ASSESS_FAILURE_TTL,
+        "description": f"assess {event.get('vendor')} event {event.get('event_id')}",
+    }
+
+
 def enqueue_assess(
     connection: redis.Redis,
     event: dict[str, Any],
@@ -46,11 +60,6 @@ def enqueue_assess(
     them with its dedupe key in one round trip); `on` reuses an already built default queue.
     """
     job = (on or queue(connection)).enqueue(
-        ASSESS_JOB,
-        event,
-        job_timeout=JOB_TIMEOUT,
-        result_ttl=RESULT_TTL,
-        failure_ttl=ASSESS_FAILURE_TTL,
-        pipeline=pipeline,
+        ASSESS_JOB, event, pipeline=pipeline, **assess_options(event)
     )
     return str(job.id)

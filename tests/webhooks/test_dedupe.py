@@ -8,6 +8,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from ticket_actions.queues import ASSESS_JOB, enqueue_assess, queue
+from webhooks import dedupe
 from webhooks.dedupe import DEDUPE_TTL, dedupe_key, enqueue_assess_once, enqueue_once
 
 EVENT: dict[str, Any] = {
@@ -65,3 +66,59 @@ def test_a_failed_enqueue_leaves_no_id_behind(redis_conn: redis.Redis) -> None:
         enqueue_once(redis_conn, "zendesk", "e1", lambda pipe: pipe.rpush("conduct:list", "x"))
     assert not redis_conn.exists(dedupe_key("zendesk", "e1"))
     assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is not None  # the retry
+
+
+# -- the compiled `assess` path ----------------------------------------------------------------
+def _hash(connection: redis.Redis, job_id: str) -> dict[bytes, bytes]:
+    fields: dict[bytes, bytes] = connection.hgetall(f"rq:job:{job_id}")
+    return fields
+
+
+def test_the_compiled_path_writes_what_rq_writes(redis_conn: redis.Redis) -> None:
+    assert dedupe.AssessProgram.learn(redis_conn) is not None  # this RQ is understood
+    reference = enqueue_assess(redis_conn, EVENT)
+    job_id = enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
+    assert job_id is not None and job_id != reference
+    ours, theirs = _hash(redis_conn, job_id), _hash(redis_conn, reference)
+    stamps = {b"created_at", b"enqueued_at"}
+    assert {k: v for k, v in ours.items() if k not in stamps} == {
+        k: v for k, v in theirs.items() if k not in stamps
+    }
+    assert ours.keys() == theirs.keys()
+    assert ours[b"created_at"] == ours[b"enqueued_at"]
+    assert queue(redis_conn).job_ids == [reference, job_id]
+    job = Job.fetch(job_id, connection=redis_conn, serializer=JSONSerializer)
+    assert (job.func_name, list(job.args), job.kwargs) == (ASSESS_JOB, [EVENT], {})  # what runs
+
+
+def test_the_description_names_ids_never_the_text(redis_conn: redis.Redis) -> None:
+    job_id = enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
+    description = _hash(redis_conn, str(job_id))[b"description"].decode()
+    assert description == "assess zendesk event e1"
+    assert EVENT["text"] not in description
+
+
+def test_unknown_rq_commands_fall_back_to_the_generic_path(
+    redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def odd_enqueue(connection: redis.Redis, event: dict[str, Any], **kwargs: Any) -> str:
+        job_id = enqueue_assess(connection, event, **kwargs)
+        kwargs["pipeline"].hset(f"rq:job:{job_id}", "ratio", 0.5)  # a float: not understood
+        return job_id
+
+    monkeypatch.setattr(dedupe, "enqueue_assess", odd_enqueue)
+    dedupe._program.cache_clear()
+    try:
+        assert dedupe.AssessProgram.learn(redis_conn) is None
+        job_id = enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT)
+        assert job_id is not None
+        assert _hash(redis_conn, job_id)[b"ratio"] == b"0.5"  # written by the generic path
+        assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is None
+        assert "webhook.enqueue.generic-path" in caplog.text
+    finally:
+        dedupe._program.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["plain", "it's", "back\\slash", "naïve €", "", "a\nb"])
+def test_constants_survive_as_lua_strings(redis_conn: redis.Redis, text: str) -> None:
+    assert redis_conn.eval(f"return {dedupe._lua(text)}", 0) == text.encode()
