@@ -29,7 +29,7 @@ import numpy.typing as npt
 from classifiers import chunking, language
 from classifiers.features import FEATURE_VERSION, Features, extract
 from classifiers.lexicon import STOPWORDS
-from classifiers.normalize import normalize, normalize_many
+from classifiers.normalize import Normalized, normalize, normalize_many
 from classifiers.verdict import CATEGORIES, Severity, Span, Verdict
 
 F32 = npt.NDArray[np.float32]
@@ -168,7 +168,7 @@ class LinearModel:
         ):
             if group.row.size == 0:
                 continue
-            contributions = self.weights[group.bucket] * group.sign[:, None]
+            contributions = np.take(self.weights, group.bucket, axis=0) * group.sign[:, None]
             bounds = group.bounds(features.n)
             sums = np.add.reduceat(contributions, np.minimum(bounds[:-1], group.row.size - 1))
             sums[bounds[:-1] == bounds[1:]] = 0.0
@@ -253,9 +253,13 @@ class LinearModel:
         labels = tuple(c for c in CATEGORIES if scores[c] >= self.thresholds[c])
         severity = self._severity(probs, labels)
         evidence: dict[str, list[Span]] = {}
+        offsets: dict[int, Normalized] = {}  # per window start: normalised once, not per label
         for fired in firing:
             if fired.label in labels:
-                evidence.setdefault(fired.label, []).extend(_evidence(fired))
+                start = fired.window.start
+                if start not in offsets:
+                    offsets[start] = normalize(fired.window.piece, keep_offsets=True)
+                evidence.setdefault(fired.label, []).extend(_evidence(fired, offsets[start]))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
             scores, labels, severity, self.version, evidence, lang, True, dict(self.thresholds)
@@ -287,7 +291,8 @@ class LinearModel:
         ):
             lo, hi = np.searchsorted(group.row, [row, row + 1])
             part = slice(int(lo), int(hi))
-            weights = self.weights[group.bucket[part], :n_cat] * group.sign[part, None]
+            rows = np.take(self.weights, group.bucket[part], axis=0)
+            weights = rows[:, :n_cat] * group.sign[part, None]
             anchors = group.anchor[part]
             which = np.searchsorted(starts, anchors, side="right") - 1
             which = np.where((anchors < 0) | (which < 0), tokens.size, which)
@@ -297,8 +302,9 @@ class LinearModel:
         return totals, starts - origin, features.token_end[tokens] - origin
 
 
-def _evidence(fired: _Firing) -> list[Span]:
-    """Spans in the original text of the tokens that pushed this label most."""
+def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
+    """Spans in the original text of the tokens that pushed this label most (`normalised`: the
+    window's text normalised with offsets)."""
     window, starts, ends = fired.window, fired.starts, fired.ends
     n_tokens = starts.size
     if n_tokens == 0:
@@ -308,7 +314,6 @@ def _evidence(fired: _Firing) -> list[Span]:
     if top <= 0:
         return []
     chosen = np.flatnonzero(category >= 0.35 * top)
-    normalised = normalize(window.piece, keep_offsets=True)
     runs: list[list[int]] = []
     for i in chosen.tolist():
         if runs and i - runs[-1][-1] <= 2:

@@ -157,3 +157,15 @@ def test_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
 def test_shipped_model_is_small() -> None:
     size = sum(f.stat().st_size for f in DEFAULT_MODEL.iterdir())
     assert size <= 20_000_000
+
+
+def test_a_batch_gives_each_message_the_verdict_it_gets_alone(model) -> None:  # type: ignore[no-untyped-def]
+    # The batch path shares windows, features and evidence bookkeeping across messages; any
+    # slip in its row bounds would give one message another's scores or spans.
+    from classifiers import corpus
+
+    messages = corpus.load_corpus()
+    texts = [m.text for m in messages[::9]] + ["", "   ", "x" * 1500 + " you idiot"]
+    batch = model.classify_many(texts)
+    assert sum(bool(v.labels) for v in batch) > 20  # the sample has abuse in it
+    assert batch == [model.classify(text) for text in texts]
