@@ -113,10 +113,19 @@ def markdown(card: dict[str, Any]) -> str:
     for name, licence in meta["data"]["licences"].items():
         mapping = "; ".join(f"{k} → {v}" for k, v in meta["data"]["mapping"][name].items())
         out.append(f"- **{name}** ({licence}): {mapping}")
-    out.append(
-        "- Severity heads, `threat` and `unrealistic_demand` learn from our corpus only; "
-        "public sets never say whether abuse targets support staff."
-    )
+    taught = meta["config"].get("public_heads")
+    if taught is None:  # models trained before `public_heads` existed: every mapped head
+        out.append(
+            "- Severity heads, `threat` and `unrealistic_demand` learn from our corpus only; "
+            "public sets never say whether abuse targets support staff."
+        )
+    else:
+        out.append(
+            f"- Public rows teach only {', '.join(f'`{h}`' for h in taught)}, weighing "
+            f"{meta['config']['public_weight']}× our own rows per head; every other head "
+            "(severity included: public sets never say whether abuse targets support staff) "
+            "learns from our corpus only, whatever the mapping above says."
+        )
     cv = meta.get("cross_validated")
     if cv:
         out += ["", "## Cross-validated (out-of-fold, train+dev; optimistic)", _summary(cv)]

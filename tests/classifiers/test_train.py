@@ -74,3 +74,22 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
     second, _ = train(config, show_progress=False)
     assert (first.weights == second.weights).all()
     assert first.thresholds == second.thresholds
+
+
+def test_public_rows_teach_only_the_public_heads() -> None:
+    from classifiers.train import Example, _head_weights
+
+    examples = [
+        Example("you idiot", {"insult": 1, "profanity": 0, "offensive": 1}, 1.0, "corpus"),
+        Example("thanks a lot", {"insult": 0, "profanity": 0, "offensive": 0}, 1.0, "corpus"),
+        Example("some tweet", {"profanity": 1, "offensive": 1}, 1.0, "davidson"),
+        Example("another tweet", {"profanity": 0, "offensive": 0}, 1.0, "davidson"),
+    ]
+    config = TrainConfig(public_heads=("offensive",), public_weight=1.0)
+    profanity = _head_weights(examples, "profanity", config)
+    assert profanity[2] == profanity[3] == 0.0  # the tweets say nothing to this head
+    assert profanity[0] > 0 and profanity[1] > 0
+    offensive = _head_weights(examples, "offensive", config)
+    assert offensive[2] > 0 and offensive[3] > 0
+    # public rows weigh public_weight times our own rows in total (before the positive boost)
+    assert offensive[1] == offensive[3]
