@@ -171,7 +171,8 @@ def compress(data: bytes) -> bytes:
 
     Any zlib stream decompresses the same (RQ's worker calls `zlib.decompress`), and a job's
     data is well under a kilobyte; `zlib.compress` sets up ~400 kB of state per call, which
-    cost ~60 µs per delivery, against ~7 µs here for output of the same size.
+    cost ~60 µs per delivery, against ~7 µs here for output about 8 % larger (197 against 183
+    bytes for the tests' event).
     """
     packer = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
     return packer.compress(data) + packer.flush()
