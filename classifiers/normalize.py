@@ -64,6 +64,11 @@ _MIXED = re.compile(rf"[a-z][0-9{_SYMBOLS}]+[a-z]|[a-z][*#$@%0-9]+|(?<![a-z0-9])
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_" + "".join(LEET) + MASKS)
 _ABBREVIATION_KEYS = frozenset(ABBREVIATIONS)
 _NOT_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t"})
+# The same for ASCII bytes: bytes.split() knows fewer whitespace characters than str.split(),
+# so the others (\x1c-\x1f) become spaces first.
+_NOT_WORD_CHARS = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t\x1c\x1d\x1e\x1f"
+_NOT_WORD_BYTES = bytes.maketrans(_NOT_WORD_CHARS, b" " * len(_NOT_WORD_CHARS))
+_ABBREVIATION_BYTES = frozenset(k.encode() for k in ABBREVIATIONS if k.isascii())
 _ABBREVIATION = re.compile(
     r"\b(?:" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True)) + r")\b"
 )
@@ -154,6 +159,8 @@ def _entity(match: re.Match[str]) -> str | None:
 def _fold(text: str) -> str:
     """Lower case and one-for-one character folding (accents, look-alikes, punctuation)."""
     lowered = text.lower()
+    if lowered.isascii():  # the table's only ASCII entry is the backtick
+        return lowered.replace("`", "'")
     if len(lowered) != len(text):  # e.g. "İ" lowers to two characters: keep the first
         lowered = "".join(c.lower()[0] for c in text)
     return lowered.translate(_fold_table())
@@ -293,6 +300,9 @@ def _has(*needles: str) -> Callable[[str], bool]:
 
 
 def _has_abbreviation(text: str) -> bool:
+    if text.isascii():  # bytes.translate is several times cheaper than str.translate
+        words = text.encode("ascii").translate(_NOT_WORD_BYTES).split()
+        return not _ABBREVIATION_BYTES.isdisjoint(words)
     return not _ABBREVIATION_KEYS.isdisjoint(text.translate(_NOT_WORD).split())
 
 

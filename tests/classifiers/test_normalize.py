@@ -2,6 +2,7 @@
 
 import pytest
 
+from classifiers import normalize as normalize_module
 from classifiers.normalize import normalize, normalize_many
 
 
@@ -64,3 +65,46 @@ def test_batch_normalisation_equals_one_by_one() -> None:
 def test_spans_need_offsets() -> None:
     with pytest.raises(ValueError, match="keep_offsets"):
         normalize("abc").original_span(0, 1)
+
+
+def _reference_fold(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[0] for c in text)
+    return lowered.translate(normalize_module._fold_table())
+
+
+def _reference_has_abbreviation(text: str) -> bool:
+    words = text.translate(normalize_module._NOT_WORD).split()
+    return not normalize_module._ABBREVIATION_KEYS.isdisjoint(words)
+
+
+def _sample_texts() -> list[str]:
+    from classifiers import corpus
+
+    tricky = [
+        "Use `ls` ok",
+        "u\x1cr rude",
+        "u\x1fidiot",
+        "wtf\x0bnow",
+        "ÉCOLE wtf",
+        "İstanbul u",
+        "stfu!!",
+        "(omg)",
+        "plain words",
+        "",
+    ]
+    return [m.text for m in corpus.load_corpus()] + tricky
+
+
+def test_fast_fold_and_abbreviation_check_equal_the_plain_ones() -> None:
+    # The ASCII fast paths must answer exactly what the general code answers.
+    texts = _sample_texts()
+    for text in texts:
+        for variant in (text, text.lower()):
+            assert normalize_module._fold(variant) == _reference_fold(variant)
+            assert normalize_module._has_abbreviation(variant) == _reference_has_abbreviation(
+                variant
+            )
+    assert any(normalize_module._has_abbreviation(t.lower()) for t in texts)
+    assert not all(normalize_module._has_abbreviation(t.lower()) for t in texts)
