@@ -169,3 +169,26 @@ def test_a_batch_gives_each_message_the_verdict_it_gets_alone(model) -> None:  #
     batch = model.classify_many(texts)
     assert sum(bool(v.labels) for v in batch) > 20  # the sample has abuse in it
     assert batch == [model.classify(text) for text in texts]
+
+
+def test_batched_evidence_contributions_equal_the_one_row_path(model) -> None:  # type: ignore[no-untyped-def]
+    # `_batch_contributions` serves every firing window of a batch at once; it must give each
+    # row exactly (bit for bit) what `_token_contributions` gives that row alone.
+    import numpy as np
+
+    from classifiers import corpus
+    from classifiers.features import extract
+    from classifiers.normalize import normalize_many
+
+    texts = [m.text for m in corpus.load_corpus()][:600] + ["", "plain", "you f*cking idiot"]
+    normalised = normalize_many(texts)
+    features = extract(normalised, model.bits, model.powers)
+    rows = [k for k, text in enumerate(normalised) if text]
+    batched = model._batch_contributions(features, rows)
+    assert sorted(batched) == rows
+    for row in rows:
+        expected = model._token_contributions(features, row)
+        for got, want in zip(batched[row], expected, strict=True):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    assert any(batched[row][0].any() for row in rows)
