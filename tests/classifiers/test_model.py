@@ -180,7 +180,7 @@ def test_batched_evidence_contributions_equal_the_one_row_path(model) -> None:  
     from classifiers.features import extract
     from classifiers.normalize import normalize_many
 
-    texts = [m.text for m in corpus.load_corpus()][:600] + ["", "plain", "you f*cking idiot"]
+    texts = [*[m.text for m in corpus.load_corpus()][:600], "", "plain", "you f*cking idiot"]
     normalised = normalize_many(texts)
     features = extract(normalised, model.bits, model.powers)
     rows = [k for k, text in enumerate(normalised) if text]
