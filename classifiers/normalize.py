@@ -159,11 +159,21 @@ def _entity(match: re.Match[str]) -> str | None:
 def _fold(text: str) -> str:
     """Lower case and one-for-one character folding (accents, look-alikes, punctuation)."""
     lowered = text.lower()
-    if lowered.isascii():  # the table's only ASCII entry is the backtick
-        return lowered.replace("`", "'")
     if len(lowered) != len(text):  # e.g. "İ" lowers to two characters: keep the first
         lowered = "".join(c.lower()[0] for c in text)
-    return lowered.translate(_fold_table())
+    # The table's only ASCII entry is the backtick: translate (slow, per character) only the
+    # runs of other characters.
+    lowered = lowered.replace("`", "'")
+    if lowered.isascii():
+        return lowered
+    return _NON_ASCII.sub(_fold_run, lowered)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group(0).translate(_fold_table())
 
 
 @cache

@@ -88,6 +88,7 @@ def _sample_texts() -> list[str]:
         "u\x1fidiot",
         "wtf\x0bnow",
         "ÉCOLE wtf",
+        "ｆｕｃｋ ｙｏｕ `x` naïve façade ‘quoted’ — ok",
         "İstanbul u",
         "stfu!!",
         "(omg)",
@@ -106,5 +107,8 @@ def test_fast_fold_and_abbreviation_check_equal_the_plain_ones() -> None:
             assert normalize_module._has_abbreviation(variant) == _reference_has_abbreviation(
                 variant
             )
+    joined = normalize_module.SEPARATOR.join(texts)  # what the batch path folds
+    assert not joined.isascii()
+    assert normalize_module._fold(joined) == _reference_fold(joined)
     assert any(normalize_module._has_abbreviation(t.lower()) for t in texts)
     assert not all(normalize_module._has_abbreviation(t.lower()) for t in texts)
