@@ -281,10 +281,13 @@ class LinearModel:
     def _batch_contributions(
         self, features: Features, rows: list[int]
     ) -> dict[int, tuple[F32, I64, I64]]:
-        """`_token_contributions` for each of `rows` (sorted), in one pass per feature group:
-        token starts and anchors are positions in one batch buffer, so one searchsorted maps
-        every anchor to its token and one `add.at` sums every row (each cell gets the same
-        additions in the same order as the one-row path, so the floats are identical)."""
+        """Per row of `rows` (sorted): per category, per token, how much the token pushed the
+        score up (categories × tokens + 1; the last column collects whole-text features), and
+        the tokens' start and end in the row's normalised text.
+
+        One pass per feature group serves every row: token starts and anchors are positions in
+        one batch buffer, so one searchsorted maps every anchor to its token and one `add.at`
+        sums every row (the test keeps a one-row reference and checks the floats are equal)."""
         if not rows:
             return {}
         n_cat = len(CATEGORIES)
@@ -323,33 +326,6 @@ class LinearModel:
                 features.token_end[tokens] - origin,
             )
         return result
-
-    def _token_contributions(self, features: Features, row: int) -> tuple[F32, I64, I64]:
-        """Per category, per token of `row`: how much the token pushed the score up.
-
-        Returns contributions (categories, tokens + 1; the last column collects whole-text
-        features) and the tokens' start and end in the row's normalised text.
-        """
-        lo, hi = np.searchsorted(features.token_row, [row, row + 1])
-        tokens = np.arange(int(lo), int(hi))
-        starts = features.token_start[tokens]
-        n_cat = len(CATEGORIES)
-        totals = np.zeros((tokens.size + 1, n_cat), dtype=np.float32)
-        for group, scale in (
-            (features.chars, features.char_scale),
-            (features.words, features.word_scale),
-        ):
-            lo, hi = np.searchsorted(group.row, [row, row + 1])
-            part = slice(int(lo), int(hi))
-            rows = np.take(self.weights, group.bucket[part], axis=0)
-            weights = rows[:, :n_cat] * group.sign[part, None]
-            anchors = group.anchor[part]
-            which = np.searchsorted(starts, anchors, side="right") - 1
-            which = np.where((anchors < 0) | (which < 0), tokens.size, which)
-            np.add.at(totals, which, weights * scale[row])
-        totals = np.ascontiguousarray(totals.T)
-        origin = int(features.starts[row]) + 1  # the text starts after its padding space
-        return totals, starts - origin, features.token_end[tokens] - origin
 
 
 def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
