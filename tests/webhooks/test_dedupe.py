@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -86,9 +87,11 @@ def test_the_compiled_path_writes_what_rq_writes(redis_conn: redis.Redis) -> Non
         k: v for k, v in theirs.items() if k not in varying
     }
     assert ours.keys() == theirs.keys()
-    assert zlib.decompress(ours[b"data"]) == zlib.decompress(theirs[b"data"])
+    # the same JSON values (orjson writes no spaces after separators)
+    ours_call, their_call = (json.loads(zlib.decompress(h[b"data"])) for h in (ours, theirs))
+    assert ours_call == their_call
     # stored, not deflated: the zlib header and checksum plus one 5-byte block header
-    assert len(ours[b"data"]) == len(zlib.decompress(theirs[b"data"])) + 11
+    assert len(ours[b"data"]) == len(dedupe.job_data(EVENT)) + 11
     assert ours[b"created_at"] == ours[b"enqueued_at"]
     assert queue(redis_conn).job_ids == [reference, job_id]
     job = Job.fetch(job_id, connection=redis_conn, serializer=JSONSerializer)
@@ -134,3 +137,41 @@ def test_unknown_rq_commands_fall_back_to_the_generic_path(
 @pytest.mark.parametrize("text", ["plain", "it's", "back\\slash", "naïve €", "", "a\nb"])
 def test_constants_survive_as_lua_strings(redis_conn: redis.Redis, text: str) -> None:
     assert redis_conn.eval(f"return {dedupe._lua(text)}", 0) == text.encode()
+
+
+# -- the web tier's own connection -------------------------------------------------------------
+def test_a_connection_redis_dropped_is_replaced_on_the_next_delivery(
+    redis_conn: redis.Redis,
+) -> None:
+    own = dedupe.own_connection(redis_conn)
+    assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is not None
+    redis_conn.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")  # as a restart
+    assert enqueue_assess_once(redis_conn, "zendesk", "e2", EVENT) is not None
+    assert queue(redis_conn).count == 2
+    assert own.call("PING") == b"PONG"
+
+
+def test_a_flushed_script_cache_is_reloaded(redis_conn: redis.Redis) -> None:
+    assert enqueue_assess_once(redis_conn, "zendesk", "e1", EVENT) is not None
+    redis_conn.script_flush()
+    assert enqueue_assess_once(redis_conn, "zendesk", "e2", EVENT) is not None
+    assert enqueue_assess_once(redis_conn, "zendesk", "e2", EVENT) is None  # still deduped
+    assert queue(redis_conn).count == 2
+
+
+def test_a_forked_worker_makes_its_own_connection(
+    redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = dedupe.own_connection(redis_conn)
+    own.call("PING")
+    first = own._connection()
+    assert own._connection() is first  # one per process, kept between deliveries
+    monkeypatch.setattr(dedupe.os, "getpid", lambda: -1)  # what a gunicorn worker sees after fork
+    assert own._connection() is not first
+    assert own.call("PING") == b"PONG"
+
+
+def test_an_unreachable_redis_raises_for_the_view_to_answer_503() -> None:
+    client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    with pytest.raises(redis.ConnectionError):
+        enqueue_assess_once(client, "zendesk", "e1", EVENT)
