@@ -22,6 +22,7 @@ import yaml
 
 from config.redis_server import start_embedded_redis
 from config.settings import PROJECT_ROOT
+from integration.sandbox.client import SandboxClient
 from ticket_actions.processes import free_port, start_conduct, stopping, wait_http
 from ticket_actions.worker import is_drained
 
@@ -38,53 +39,12 @@ class DemoStats:
     customers: dict[str, str] = field(default_factory=dict)  # name -> `zendesk:<id>`
 
 
-class Sandbox:
-    """The sandbox's own controls (`/_sandbox/...`), as a test or a person would use them."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
-        self.http = requests.Session()
-
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.http.post(f"{self.base}{path}", json=body, timeout=30)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
-
-    def state(self) -> dict[str, Any]:
-        response = self.http.get(f"{self.base}/_sandbox/state", timeout=30)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
-
-    def open_ticket(self, customer: dict[str, Any], body: str) -> dict[str, Any]:
-        return self._post(
-            "/_sandbox/tickets",
-            {
-                "requester": {"name": customer["name"], "email": customer["email"]},
-                "subject": customer["subject"],
-                "body": body,
-                "channel": customer["channel"],
-            },
-        )
-
-    def comment(self, ticket_id: Any, author_id: Any, body: str) -> dict[str, Any]:
-        return self._post(
-            f"/_sandbox/tickets/{ticket_id}/comments", {"author_id": author_id, "body": body}
-        )
-
-    def apply_macro(self, ticket_id: Any, macro_id: Any, agent_id: Any) -> dict[str, Any]:
-        return self._post(
-            f"/_sandbox/tickets/{ticket_id}/macros/{macro_id}/apply", {"agent_id": agent_id}
-        )
-
-
 def _by_name(items: Any, key: str = "name") -> dict[str, Any]:
     values = items.values() if isinstance(items, dict) else items
     return {item[key]: item for item in values}
 
 
-def replay(sandbox: Sandbox, conversations: dict[str, Any]) -> DemoStats:
+def replay(sandbox: SandboxClient, conversations: dict[str, Any]) -> DemoStats:
     stats = DemoStats()
     state = sandbox.state()
     macros = _by_name(state["macros"], "title")
@@ -96,7 +56,12 @@ def replay(sandbox: Sandbox, conversations: dict[str, Any]) -> DemoStats:
             if "say" in step:
                 stats.messages += 1
                 if ticket_id is None:
-                    opened = sandbox.open_ticket(customer, step["say"])
+                    opened = sandbox.open_ticket(
+                        step["say"],
+                        requester={"name": customer["name"], "email": customer["email"]},
+                        subject=customer["subject"],
+                        channel=customer["channel"],
+                    )
                     ticket_id = opened["ticket"]["id"]
                     requester_id = opened["ticket"]["requester_id"]
                     stats.customers[customer["name"]] = f"zendesk:{requester_id}"
@@ -162,10 +127,10 @@ def run_demo(*, keep: bool = False) -> int:
             wait_http(f"{web_url}/healthz", web)
             conversations = yaml.safe_load(CONVERSATIONS.read_text())
             replay_started = time.monotonic()
-            stats = replay(Sandbox(sandbox_url), conversations)
+            stats = replay(SandboxClient(sandbox_url), conversations)
             drained = wait_drained(connection)
             replay_seconds = time.monotonic() - replay_started
-            state = Sandbox(sandbox_url).state()
+            state = SandboxClient(sandbox_url).state()
             metrics = requests.get(f"{web_url}/metrics", timeout=10).text
             print(report(stats, state, metrics, drained, replay_seconds, started))
             print(trails(connection, stats))

@@ -11,32 +11,25 @@ tested facts.
 
 from __future__ import annotations
 
-import re
-import threading
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-import requests
 import yaml
-from werkzeug.serving import make_server
 
 from config.redis_server import EmbeddedRedis, start_embedded_redis
-from config.settings import Settings
-from integration.sandbox.server import RunningSandbox, start_sandbox
+from integration.sandbox.client import SandboxError
+from tests.ticket_actions.scenario_world import CUSTOMER, World, scenario_world
 from ticket_actions import store
-from ticket_actions.record import ConductRecord, Incident
+from ticket_actions.record import Incident
 from ticket_actions.runtime import Runtime, get_runtime, set_runtime
 from ticket_actions.sweep import sweep
-from ticket_actions.worker import is_drained, work_until_drained
-from webhooks.app import create_app
 
 SECRET = "restriction-scenario-secret"
-CUSTOMER = 360500000101  # Alex Customer, Harbour Freight Ltd (seed)
 OTHER_CUSTOMER = 360500000102  # Jordan Buyer
 AGENT = 360500000002  # Sam Agent, Support
 PRIYA = 360500000003  # Priya Patel, Support: the named officer in the seeded macro
@@ -66,139 +59,38 @@ WHAT = {
 }
 
 
-@dataclass
-class World:
-    sandbox: RunningSandbox
-    redis: redis.Redis
-    steps: list[tuple[str, list[str]]] = field(default_factory=list)
-    _seen_calls: int = 0
-
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = requests.post(f"{self.sandbox.url}/_sandbox{path}", json=body, timeout=10)
-        assert response.status_code in (200, 201), response.text
-        answer: dict[str, Any] = response.json()
-        assert all(status in (200, 202, 204) for status in answer.get("deliveries", [])), answer
-        return answer
-
-    def state(self) -> dict[str, Any]:
-        data: dict[str, Any] = requests.get(f"{self.sandbox.url}/_sandbox/state", timeout=10).json()
-        return data
-
-    def settle(self, label: str) -> list[str]:
-        """Work until drained (the plugin's own writes come back as events too); the vendor
-        calls this step made, ids replaced by `{id}`."""
-        for _ in range(20):
-            assert work_until_drained(self.redis, timeout=60)
-            self.state()  # flushes the sandbox's background deliveries
-            if is_drained(self.redis):
-                break
-        calls = self.state()["calls"]
-        made = [f"{c['method']} {re.sub(r'/[0-9]+', '/{id}', c['path'])}"
-                for c in calls[self._seen_calls :]]  # fmt: skip
-        self._seen_calls = len(calls)
-        self.steps.append((label, made))
-        return made
-
-    def open_ticket(self, body: str, requester: int = CUSTOMER, channel: str = "email") -> int:
-        answer = self._post("/tickets", {"requester_id": requester, "body": body,
-                                         "channel": channel})  # fmt: skip
-        return int(answer["ticket"]["id"])
-
-    def reply(self, ticket: int, body: str, author: int = CUSTOMER) -> None:
-        self._post(f"/tickets/{ticket}/comments", {"body": body, "author_id": author})
-
-    def apply_macro(self, ticket: int, title: str, agent: int) -> None:
-        macro = next(m for m in self.state()["macros"] if m["title"] == title)
-        self._post(f"/tickets/{ticket}/macros/{macro['id']}/apply", {"agent_id": agent})
-
-    def macro_refused(self, ticket: int, title: str, agent: int) -> int:
-        macro = next(m for m in self.state()["macros"] if m["title"] == title)
-        url = f"{self.sandbox.url}/_sandbox/tickets/{ticket}/macros/{macro['id']}/apply"
-        return requests.post(url, json={"agent_id": agent}, timeout=10).status_code
-
-    def add_tags(self, ticket: int, agent: int, *tags: str) -> None:
-        self._post(f"/tickets/{ticket}/edit", {"agent_id": agent, "add_tags": list(tags)})
-
-    def set_user(self, user_id: int, **changes: Any) -> None:
-        response = requests.put(f"{self.sandbox.url}/_sandbox/users/{user_id}", json=changes,
-                                timeout=10)  # fmt: skip
-        assert response.status_code == 200, response.text
-
-    # -- reading the helpdesk --------------------------------------------------------------
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        found: dict[str, Any] = next(t for t in self.state()["tickets"] if t["id"] == ticket_id)
-        return found
-
-    def tickets(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.state()["tickets"]
-        return found
-
-    def user(self, user_id: int = CUSTOMER) -> dict[str, Any]:
-        found: dict[str, Any] = next(u for u in self.state()["users"] if u["id"] == user_id)
-        return found
-
-    def group(self, name: str) -> int:
-        return int(next(g["id"] for g in self.state()["groups"] if g["name"] == name))
-
-    def _by_plugin(self, ticket_id: int, public: bool) -> list[str]:
-        api_user = self.state()["api_user_id"]
-        return [c["body"] for c in self.ticket(ticket_id)["comments"]
-                if c["public"] is public and c["author_id"] == api_user]  # fmt: skip
-
-    def notes(self, ticket_id: int) -> list[str]:
-        return self._by_plugin(ticket_id, False)
-
-    def public_by_plugin(self, ticket_id: int) -> list[str]:
-        return self._by_plugin(ticket_id, True)
-
-    def record(self, user_id: int = CUSTOMER) -> ConductRecord:
-        return store.load_record(self.redis, f"zendesk:{user_id}")
-
-    def view_ticket_ids(self, view_id: int = VIEW) -> list[int]:
-        """The view's tickets through the helpdesk API, every cursor page."""
-        auth = ("conduct-guard@example.com/token", "sandbox-token")
-        url: str | None = f"{self.sandbox.url}/api/v2/views/{view_id}/tickets.json"
-        params: dict[str, Any] | None = {"page[size]": 2}
-        found: list[int] = []
-        while url:
-            page = requests.get(url, params=params, auth=auth, timeout=10).json()
-            found += [t["id"] for t in page["tickets"]]
-            url = page["links"]["next"] if page["meta"]["has_more"] else None
-            params = None
-        return found
-
-    def seed_history(self) -> None:
-        """The customer as senior management receives them: two incidents, quoted."""
-        customer = f"zendesk:{CUSTOMER}"
-        record = store.load_record(self.redis, customer)
-        incidents = (
-            Incident(
-                key="1:a",
-                event_id="a",
-                ticket_id="1",
-                at=datetime(2026, 1, 12, 15, tzinfo=UTC),
-                labels=("insult",),
-                severity="abusive",
-                evidence=("you useless idiot",),
-            ),
-            Incident(
-                key="2:b",
-                event_id="b",
-                ticket_id="2",
-                at=datetime(2026, 2, 20, 11, tzinfo=UTC),
-                labels=("threat",),
-                severity="abusive",
-                evidence=("you will regret this",),
-            ),
-        )
-        seeded = record.model_copy(
-            update={
-                "stage": "senior_management",
-                "stage_since": datetime.now(UTC),
-                "incidents": incidents,
-            }
-        )
-        store.save_record(self.redis, seeded, None)
+def seed_history(world: World) -> None:
+    """The customer as senior management receives them: two incidents, quoted."""
+    customer = f"zendesk:{CUSTOMER}"
+    record = store.load_record(world.redis, customer)
+    incidents = (
+        Incident(
+            key="1:a",
+            event_id="a",
+            ticket_id="1",
+            at=datetime(2026, 1, 12, 15, tzinfo=UTC),
+            labels=("insult",),
+            severity="abusive",
+            evidence=("you useless idiot",),
+        ),
+        Incident(
+            key="2:b",
+            event_id="b",
+            ticket_id="2",
+            at=datetime(2026, 2, 20, 11, tzinfo=UTC),
+            labels=("threat",),
+            severity="abusive",
+            evidence=("you will regret this",),
+        ),
+    )
+    seeded = record.model_copy(
+        update={
+            "stage": "senior_management",
+            "stage_since": datetime.now(UTC),
+            "incidents": incidents,
+        }
+    )
+    store.save_record(world.redis, seeded, None)
 
 
 def _policy(tmp_path: Path, **restrictions: Any) -> Path:
@@ -228,44 +120,20 @@ def _policy(tmp_path: Path, **restrictions: Any) -> Path:
     return path
 
 
-def _settings(redis_url: str, tmp_path: Path, policy: Path, **values: Any) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        redis_url=redis_url,
-        conduct_data_dir=tmp_path,
-        conduct_policy=policy,
-        zendesk_subdomain="sandbox",
-        zendesk_email="conduct-guard@example.com",
-        zendesk_api_token="sandbox-token",
-        zendesk_webhook_secret=SECRET,
-        **values,
-    )
-
-
-def _world(redis_url: str, tmp_path: Path, policy: Path) -> Generator[World, None, None]:
-    web = make_server("127.0.0.1", 0, create_app(_settings(redis_url, tmp_path, policy)),
-                      threaded=True)  # fmt: skip
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    sandbox = start_sandbox(
-        {
-            "webhook_url": f"http://127.0.0.1:{web.server_port}/webhooks/zendesk",
-            "webhook_secret": SECRET,
-        }
-    )
-    settings = _settings(redis_url, tmp_path, policy, zendesk_api_url=sandbox.url)
-    connection = redis.Redis.from_url(redis_url)
-    set_runtime(Runtime(settings, connection))
-    try:
-        yield World(sandbox, connection)
-    finally:
-        set_runtime(None)
-        sandbox.stop()
-        web.shutdown()
-
-
 @pytest.fixture
 def world(redis_url: str, tmp_path: Path) -> Iterator[World]:
-    yield from _world(redis_url, tmp_path, _policy(tmp_path))
+    with scenario_world(redis_url, tmp_path, _policy(tmp_path), SECRET) as world:
+        yield world
+
+
+def _macro_status(world: World, ticket: int, title: str, agent: int) -> int:
+    """The sandbox's answer when `agent` applies the macro (403 for a macro not theirs)."""
+    try:
+        world.helpdesk.apply_macro(ticket, world.helpdesk.macro_id(title), agent)
+    except SandboxError as refused:
+        assert refused.status is not None
+        return refused.status
+    return 200
 
 
 def _writes(calls: list[str]) -> list[str]:
@@ -275,7 +143,7 @@ def _writes(calls: list[str]) -> list[str]:
 def _decide(world: World, kind: str, body: str = "I want to talk about my account.") -> int:
     ticket = world.open_ticket(body)
     world.settle("customer writes")
-    world.seed_history()
+    seed_history(world)
     world.apply_macro(ticket, MACROS[kind], MORGAN)
     return ticket
 
@@ -348,11 +216,11 @@ def test_each_decision_kind_end_to_end(world: World, kind: str) -> None:
 
 def test_notice_as_a_new_ticket_and_the_organisation_told(redis_url: str, tmp_path: Path) -> None:
     policy = _policy(tmp_path, notice="new_ticket", organisation={"notify": True})
-    for world in _world(redis_url, tmp_path, policy):
+    with scenario_world(redis_url, tmp_path, policy, SECRET) as world:
         ticket = _decide(world, "chat_blocked")
         calls = world.settle("decision with a new-ticket notice")
         assert world.public_by_plugin(ticket) == []
-        created = [t for t in world.tickets() if t["id"] != ticket]
+        created = [t for t in world.helpdesk.tickets() if t["id"] != ticket]
         notice = next(t for t in created if t["requester_id"] == CUSTOMER)
         assert notice["subject"] == "Your contact with our support team"
         assert "conduct_notice" in notice["tags"]
@@ -379,8 +247,8 @@ def test_notice_as_a_new_ticket_and_the_organisation_told(redis_url: str, tmp_pa
 def test_a_decision_from_a_non_manager_is_refused(world: World) -> None:
     ticket = world.open_ticket("Hello, about my invoice.")
     world.settle("customer writes")
-    assert world.macro_refused(ticket, MACROS["terminate"], AGENT) == 403  # not their macro
-    world.add_tags(ticket, AGENT, "conduct_decision_terminate")  # typed by hand
+    assert _macro_status(world, ticket, MACROS["terminate"], AGENT) == 403  # not their macro
+    world.helpdesk.add_tags(ticket, AGENT, "conduct_decision_terminate")  # typed by hand
     calls = world.settle("decision by a non-manager")
     (note,) = world.notes(ticket)
     assert "NOT carried out" in note and "not a member of the group “Senior Management”" in note
@@ -418,8 +286,8 @@ def test_a_later_chat_and_email_under_a_chat_block_and_the_view(world: World) ->
 
     # The view: this customer's open tickets (the user tag reaches their new tickets), nobody
     # else's, not the solved chat.
-    assert sorted(world.view_ticket_ids()) == sorted([decided, email])
-    assert other not in world.view_ticket_ids()
+    assert sorted(world.helpdesk.view_ticket_ids(VIEW)) == sorted([decided, email])
+    assert other not in world.helpdesk.view_ticket_ids(VIEW)
 
 
 def test_a_later_chat_under_email_only_gets_the_permitted_channel(world: World) -> None:
@@ -439,7 +307,7 @@ def test_the_named_officer_gets_later_tickets_and_the_deputy_covers(world: World
     first = world.open_ticket("Question about my bill.")
     world.settle("a later e-mail")
     assert world.ticket(first)["assignee_id"] == PRIYA
-    world.set_user(PRIYA, user_fields={"conduct_away": True})
+    world.helpdesk.set_user(PRIYA, user_fields={"conduct_away": True})
     world.redis.delete(f"conduct:officer-away:zendesk:{PRIYA}")  # the 5-minute cache
     second = world.open_ticket("Another question about my bill.")
     world.settle("a later e-mail while the officer is away")
@@ -451,7 +319,9 @@ def test_the_named_officer_gets_later_tickets_and_the_deputy_covers(world: World
 def touchy_world(redis_url: str, tmp_path: Path) -> Iterator[World]:
     """Every message flagged as an insult (threshold 0): an incident on demand, whatever the
     shipped model scores."""
-    yield from _world(redis_url, tmp_path, _policy(tmp_path, _thresholds={"insult": 0.0}))
+    policy = _policy(tmp_path, _thresholds={"insult": 0.0})
+    with scenario_world(redis_url, tmp_path, policy, SECRET) as world:
+        yield world
 
 
 def test_a_breach_of_a_conduct_agreement_goes_to_senior_management(touchy_world: World) -> None:
@@ -516,9 +386,10 @@ def test_extend_then_lift_early(world: World) -> None:
 # -- time: review and expiry, across a restart ----------------------------------------------------
 def test_review_and_expiry_happen_after_redis_and_the_worker_restart(tmp_path: Path) -> None:
     server: EmbeddedRedis = start_embedded_redis(tmp_path / "redis", appendonly=True)
-    worlds = _world(server.url, tmp_path, _policy(tmp_path))
+    worlds = ExitStack()
     try:
-        world = next(worlds)
+        policy = _policy(tmp_path)
+        world = worlds.enter_context(scenario_world(server.url, tmp_path, policy, SECRET))
         ticket = _decide(world, "email_only")
         world.settle("decision")
         restriction = world.record().restriction
@@ -538,7 +409,7 @@ def test_review_and_expiry_happen_after_redis_and_the_worker_restart(tmp_path: P
         summary = sweep(get_runtime(), restriction.review_date + timedelta(minutes=1))
         assert summary["reminded"] == 1
         calls = world.settle("review reminder")
-        reminder = next(t for t in world.tickets() if "conduct_review_due" in t["tags"])
+        reminder = next(t for t in world.helpdesk.tickets() if "conduct_review_due" in t["tags"])
         assert reminder["requester_id"] == MORGAN
         assert f"ticket #{ticket}" in reminder["comments"][0]["body"]
         assert _writes(calls) == ["POST /api/v2/tickets"]
@@ -552,9 +423,9 @@ def test_review_and_expiry_happen_after_redis_and_the_worker_restart(tmp_path: P
         assert user["user_fields"]["conduct_restriction"] == ""
         assert user["user_fields"]["conduct_restriction_end"] == ""
         assert not {"conduct_restricted", "conduct_restricted_email_only"} & set(user["tags"])
-        ended = [t for t in world.tickets() if "ended" in t["subject"]]
+        ended = [t for t in world.helpdesk.tickets() if "ended" in t["subject"]]
         assert [t["requester_id"] for t in ended] == [MORGAN]
-        notice = next(t for t in world.tickets() if t["requester_id"] == CUSTOMER
+        notice = next(t for t in world.helpdesk.tickets() if t["requester_id"] == CUSTOMER
                       and "conduct_notice" in t["tags"])  # fmt: skip
         assert "You can contact us again" in notice["comments"][0]["body"]
         assert _writes(calls) == [

@@ -4,34 +4,21 @@ real worker (RQ, in this process), real Redis, the Zendesk adapter and the shipp
 The sandbox delivers signed webhooks to the web app; the worker assesses and applies; every
 check reads the helpdesk through `/_sandbox/state` (never the sandbox's memory). The plugin's own
 writes come back as events (the sandbox delivers them, as Zendesk does) and must change nothing.
-Each step records the vendor calls it cost (`World.step`).
+Each step records the vendor calls it cost (`World.settle`; tests/ticket_actions/scenario_world.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-import redis
-import requests
-from werkzeug.serving import make_server
 
-from config.settings import Settings
-from integration.sandbox.server import RunningSandbox, start_sandbox
+from tests.ticket_actions.scenario_world import CUSTOMER, World, scenario_world
 from ticket_actions import store
-from ticket_actions.runtime import Runtime, set_runtime
-from ticket_actions.worker import is_drained, work_until_drained
-from webhooks.app import create_app
 
 SECRET = "scenario-signing-secret"
-CUSTOMER = 360500000101  # Alex Customer (seed)
 AGENT = 360500000002  # Sam Agent, Support
 SUPERVISOR = 360500000004  # Sue Supervisor, Support + Supervisors
 COMPLAINTS = 360500000005  # Carla Complaints, Complaint Management
@@ -49,144 +36,10 @@ FURIOUS = (
 )
 
 
-@dataclass
-class Hook:
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class World:
-    sandbox: RunningSandbox
-    redis: redis.Redis
-    hook: Hook
-    steps: list[tuple[str, list[str]]] = field(default_factory=list)
-    _seen_calls: int = 0
-
-    # -- controls -------------------------------------------------------------------------
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = requests.post(f"{self.sandbox.url}/_sandbox{path}", json=body, timeout=10)
-        assert response.status_code in (200, 201), response.text
-        answer: dict[str, Any] = response.json()
-        assert all(status in (200, 202, 204) for status in answer.get("deliveries", [])), answer
-        return answer
-
-    def state(self) -> dict[str, Any]:
-        response = requests.get(f"{self.sandbox.url}/_sandbox/state", timeout=10)
-        data: dict[str, Any] = response.json()
-        return data
-
-    def settle(self, label: str) -> list[str]:
-        """Work until drained, including the events the plugin's own writes cause; the vendor
-        calls this step made."""
-        for _ in range(20):
-            assert work_until_drained(self.redis, timeout=60)
-            self.state()  # flushes the sandbox's background deliveries
-            if is_drained(self.redis):
-                break
-        calls = self.state()["calls"]
-        made = [f"{c['method']} {re.sub(r'/[0-9]+', '/{id}', c['path'])}"
-                for c in calls[self._seen_calls :]]  # fmt: skip
-        self._seen_calls = len(calls)
-        self.steps.append((label, made))
-        return made
-
-    def open_ticket(self, body: str, requester: int = CUSTOMER, channel: str = "email") -> int:
-        answer = self._post("/tickets", {"requester_id": requester, "body": body,
-                                         "channel": channel})  # fmt: skip
-        return int(answer["ticket"]["id"])
-
-    def reply(self, ticket: int, body: str) -> None:
-        self._post(f"/tickets/{ticket}/comments", {"body": body, "author_id": CUSTOMER})
-
-    def apply_macro(self, ticket: int, title: str, agent: int) -> None:
-        macro = next(m for m in self.state()["macros"] if m["title"] == title)
-        self._post(f"/tickets/{ticket}/macros/{macro['id']}/apply", {"agent_id": agent})
-
-    # -- reading the helpdesk --------------------------------------------------------------
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        found: dict[str, Any] = next(t for t in self.state()["tickets"] if t["id"] == ticket_id)
-        return found
-
-    def user(self, user_id: int = CUSTOMER) -> dict[str, Any]:
-        found: dict[str, Any] = next(u for u in self.state()["users"] if u["id"] == user_id)
-        return found
-
-    def group(self, name: str) -> int:
-        return int(next(g["id"] for g in self.state()["groups"] if g["name"] == name))
-
-    def notes(self, ticket_id: int) -> list[str]:
-        api_user = self.state()["api_user_id"]
-        return [c["body"] for c in self.ticket(ticket_id)["comments"]
-                if not c["public"] and c["author_id"] == api_user]  # fmt: skip
-
-    def public_by_plugin(self, ticket_id: int) -> list[str]:
-        api_user = self.state()["api_user_id"]
-        return [c["body"] for c in self.ticket(ticket_id)["comments"]
-                if c["public"] and c["author_id"] == api_user]  # fmt: skip
-
-    def stage(self, user_id: int = CUSTOMER) -> str:
-        return store.load_record(self.redis, f"zendesk:{user_id}").stage
-
-
-def _serve_web(settings: Settings) -> tuple[str, Any]:
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
-
-
-def _serve_hook(hook: Hook) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def _settings(redis_url: str, tmp_path: Path, policy: Path, **values: Any) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        redis_url=redis_url,
-        conduct_data_dir=tmp_path,
-        conduct_policy=policy,
-        zendesk_subdomain="sandbox",
-        zendesk_email="conduct-guard@example.com",
-        zendesk_api_token="sandbox-token",
-        zendesk_webhook_secret=SECRET,
-        **values,
-    )
-
-
-def _world(redis_url: str, tmp_path: Path, policy: Path) -> Iterator[World]:
-    hook = Hook()
-    hook_server = _serve_hook(hook)
-    hook_url = f"http://127.0.0.1:{hook_server.server_address[1]}/alert"
-    web_url, web_server = _serve_web(_settings(redis_url, tmp_path, policy))
-    sandbox = start_sandbox(
-        {"webhook_url": f"{web_url}/webhooks/zendesk", "webhook_secret": SECRET}
-    )
-    settings = _settings(redis_url, tmp_path, policy, zendesk_api_url=sandbox.url,
-                         conduct_alert_webhook_url=hook_url)  # fmt: skip
-    connection = redis.Redis.from_url(redis_url)
-    set_runtime(Runtime(settings, connection))
-    try:
-        yield World(sandbox, connection, hook)
-    finally:
-        set_runtime(None)
-        sandbox.stop()
-        web_server.shutdown()
-        hook_server.shutdown()
-
-
 @pytest.fixture
 def world(redis_url: str, tmp_path: Path) -> Iterator[World]:
-    yield from _world(redis_url, tmp_path, SHIPPED_POLICY)
+    with scenario_world(redis_url, tmp_path, SHIPPED_POLICY, SECRET) as world:
+        yield world
 
 
 def _writes(calls: list[str]) -> list[str]:
@@ -308,7 +161,8 @@ def eager_world(redis_url: str, tmp_path: Path) -> Iterator[World]:
     policy = tmp_path / "policy" / "policy.yaml"
     policy.write_text(text)
     (tmp_path / "policy" / "templates").symlink_to(SHIPPED_POLICY.parent / "templates")
-    yield from _world(redis_url, tmp_path, policy)
+    with scenario_world(redis_url, tmp_path, policy, SECRET) as world:
+        yield world
 
 
 def test_a_false_positive_is_withdrawn_and_kept_as_feedback(eager_world: World) -> None:
