@@ -51,8 +51,11 @@ _LINE_TAGS = frozenset(
 )
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
-_INNER_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s\x00<>\"]{1,2000}")
+# Patterns that start with a literal character (the look-behind placed after it) let the regex
+# engine skip ahead to that character instead of trying every position: several times faster
+# over a batch's joined text. Each is tested equal to its plain form (test_normalize.py).
+_INNER_APOSTROPHE = re.compile(r"'(?<=[a-z]')(?=[a-z])")
+_URL = re.compile(r"(?:h(?<!\wh)ttps?://|w(?<!\ww)ww\.)[^\s\x00<>\"]{1,2000}")
 _EMAIL = re.compile(r"\b[a-z0-9._%+\-]{1,64}@[a-z0-9.\-]{1,255}\.[a-z]{2,24}\b")
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.,*])\1{3,}")
@@ -69,13 +72,15 @@ _NOT_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n
 _NOT_WORD_CHARS = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t\x1c\x1d\x1e\x1f"
 _NOT_WORD_BYTES = bytes.maketrans(_NOT_WORD_CHARS, b" " * len(_NOT_WORD_CHARS))
 _ABBREVIATION_BYTES = frozenset(k.encode() for k in ABBREVIATIONS if k.isascii())
+_CHECK_ABBREVIATIONS_UP_TO = 4096  # characters
 _ABBREVIATION = re.compile(
     r"\b(?:" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True)) + r")\b"
 )
 _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*+]{1,2}[a-z]){2,24}(?![a-z0-9])")
-_MENTION = re.compile(r"(?<![\w@])@[a-z0-9_]{1,30}")
-_HASHTAG = re.compile(r"(?<![\w#])#(?=[a-z])")
-_SPACES = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
+_MENTION = re.compile(r"@(?<![\w@]@)[a-z0-9_]{1,30}")
+_HASHTAG = re.compile(r"#(?<![\w#]#)(?=[a-z])")
+# 2+ blanks in a row, or any run with a tab, CR, FF or VT in it (each becomes one space)
+_SPACES = re.compile(r" [ \t\r\f\v]+|[\t\r\f\v][ \t\r\f\v]*")
 _NEWLINES = re.compile(r" \n[ \n]*|\n[ \n]+")
 
 
@@ -310,6 +315,8 @@ def _has(*needles: str) -> Callable[[str], bool]:
 
 
 def _has_abbreviation(text: str) -> bool:
+    if len(text) > _CHECK_ABBREVIATIONS_UP_TO:
+        return True  # a batch's joined text: checking costs more than the substitution
     if text.isascii():  # bytes.translate is several times cheaper than str.translate
         words = text.encode("ascii").translate(_NOT_WORD_BYTES).split()
         return not _ABBREVIATION_BYTES.isdisjoint(words)

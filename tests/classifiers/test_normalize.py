@@ -1,5 +1,7 @@
 """Normalisation: case, look-alikes, leetspeak, masks, spacing, stretching, HTML, offsets."""
 
+import re
+
 import pytest
 
 from classifiers import normalize as normalize_module
@@ -112,3 +114,26 @@ def test_fast_fold_and_abbreviation_check_equal_the_plain_ones() -> None:
     assert normalize_module._fold(joined) == _reference_fold(joined)
     assert any(normalize_module._has_abbreviation(t.lower()) for t in texts)
     assert not all(normalize_module._has_abbreviation(t.lower()) for t in texts)
+
+
+# The plain forms of the patterns written literal-first for speed (normalize.py).
+_PLAIN_PATTERNS = {
+    "_INNER_APOSTROPHE": r"(?<=[a-z])'(?=[a-z])",
+    "_URL": r"\b(?:https?://|www\.)[^\s\x00<>\"]{1,2000}",
+    "_MENTION": r"(?<![\w@])@[a-z0-9_]{1,30}",
+    "_HASHTAG": r"(?<![\w#])#(?=[a-z])",
+    "_SPACES": r"[ \t\r\f\v]{2,}|[\t\r\f\v]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PLAIN_PATTERNS))
+def test_literal_first_patterns_match_what_their_plain_forms_match(name: str) -> None:
+    fast, plain = getattr(normalize_module, name), re.compile(_PLAIN_PATTERNS[name])
+    edge = (
+        "@a x@y @@b a@b @c_1 #a a#b ##c #1 'x' it's a' 'b o'neil http://x.io ahttp://y "
+        "www.z.com awww.q https://t.co/a  \t a\tb \f\f c \r\n d \v\v e   f\t"
+    )
+    folded = normalize_module._fold(normalize_module.SEPARATOR.join(_sample_texts()))
+    for text in (edge, folded):
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert fast.search(edge) is not None
