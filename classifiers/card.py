@@ -84,6 +84,7 @@ def markdown(card: dict[str, Any]) -> str:
         "## Thresholds (chosen on out-of-fold decisions over train+dev, never the test split)",
         _table([[k, v] for k, v in meta["thresholds"].items()], ["category", "threshold"]),
         "",
+        *_gate_lines(meta),
         f"Severity: `extreme` when a label fires and P(extreme) ≥ "
         f"{meta['severity_thresholds']['sev_extreme']} (chosen for recall ≥ "
         f"{meta['config']['extreme_recall']}), else `abusive` when P(aimed at staff or company) ≥ "
@@ -198,3 +199,17 @@ def _bench(figures: dict[str, Any]) -> str:
             _table(lat_rows, ["length", "ours p50 ms", "ours p99 ms", "apc p50 ms", "apc p99 ms"]),
         ]
     return "\n".join(parts)
+
+
+def _gate_lines(meta: dict[str, Any]) -> list[str]:
+    gate = meta.get("gate")
+    if not gate:
+        return ["No abuse gate: a message is flagged only by a category over its threshold.", ""]
+    return [
+        f"Abuse gate: a message no category flags on its own is flagged when P({gate['head']}) ≥ "
+        f"{gate['threshold']} (the head that learns from every abusive example), with the one "
+        "category closest to its threshold (highest score / threshold) and evidence from that "
+        "head's words. Its threshold was chosen with the category thresholds under the same "
+        "false-flag budget.",
+        "",
+    ]

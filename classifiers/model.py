@@ -7,6 +7,13 @@ for the public benchmarks), and two severity heads (`sev_abusive`: aimed at staf
 company; `sev_extreme`: a threat to staff safety). Each head is a linear model over the same
 features with Platt calibration (`p = sigmoid(a * z + b)`).
 
+Labels: each category whose score reaches its threshold. A model trained with the *abuse gate*
+(`model.json` `gate`) also flags a message that no category flags on its own when its
+`offensive` probability reaches the gate threshold: it then gets the one category closest to
+its threshold (highest score / threshold), with evidence from the `offensive` head's words. One
+general head sees every abusive example, so at the same false-flag budget it catches wordings
+the five narrower heads each miss (out-of-fold figures in the model card).
+
 `classify_many` does a whole batch in a few numpy passes: texts are cut into windows
 (`chunking`), normalised together, featurised together and scored together; a message's score
 per head is its highest window score. Evidence is worked out only for labels that fire.
@@ -42,6 +49,8 @@ META_FILE = "model.json"
 _BATCH_WINDOWS = 512  # windows featurised at once: bounds memory on long texts
 _EVIDENCE_MAX_SPANS = 4
 _QUIET_WORDS = STOPWORDS["en"] | {"a", "i", "u", "ur"}
+GATE_HEAD = "offensive"
+_GATE = "(gate)"  # the label of a window's evidence entry from the gate head
 
 
 class ModelError(ValueError):
@@ -102,6 +111,10 @@ class LinearModel:
         self.abusive_threshold = float(severity["sev_abusive"])
         self.extreme_threshold = float(severity["sev_extreme"])
         self._index = {head: i for i, head in enumerate(self.heads)}
+        gate = meta.get("gate") or {}
+        self.gate_threshold: float | None = (
+            float(gate["threshold"]) if gate.get("threshold") is not None else None
+        )
         expected = (1 << self.bits, len(self.heads))
         if self.weights.shape != expected:
             raise ModelError(f"weights have shape {self.weights.shape}, expected {expected}")
@@ -220,18 +233,24 @@ class LinearModel:
             if not evidence:
                 continue
             over = probs[:, : len(CATEGORIES)] >= thresholds
+            any_over = over.any(axis=1)
+            gated = np.zeros_like(any_over)
+            if self.gate_threshold is not None:
+                gated = probs[:, self._index[GATE_HEAD]] >= self.gate_threshold
             rows = [
                 k
-                for k in np.flatnonzero(over.any(axis=1)).tolist()
+                for k in np.flatnonzero(any_over | gated).tolist()
                 if languages[batch[k].message] == "en" and normalised[k]
             ]
-            contributions = self._batch_contributions(features, rows)
+            contributions = self._batch_contributions(features, rows, self._evidence_heads())
             for k in rows:
                 window = batch[k]
                 totals, starts, ends = contributions[k]
+                entries = firing.setdefault(window.message, [])
                 for c in np.flatnonzero(over[k]):
-                    entry = _Firing(window, CATEGORIES[c], totals[c], starts, ends)
-                    firing.setdefault(window.message, []).append(entry)
+                    entries.append(_Firing(window, CATEGORIES[c], totals[c], starts, ends))
+                if gated[k]:
+                    entries.append(_Firing(window, _GATE, totals[-1], starts, ends))
         return Scored(best, languages, firing)
 
     def _threshold_row(self) -> F32:
@@ -254,20 +273,34 @@ class LinearModel:
         if not has_text:
             zero = dict.fromkeys(CATEGORIES, 0.0)
             return Verdict(zero, (), "none", self.version, {}, lang, True, dict(self.thresholds))
-        labels = tuple(c for c in CATEGORIES if scores[c] >= self.thresholds[c])
+        # the rounded scores decide, as `Verdict.with_thresholds` re-derives labels from them
+        heads = np.array([*(scores[c] for c in CATEGORIES), *probs[len(CATEGORIES) :]])
+        row = np.array([self.thresholds[c] for c in CATEGORIES])
+        decided = decide_labels(heads[None, :], row, self.gate_threshold, self._gate_index())[0]
+        labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
+        gated = bool(labels) and all(scores[c] < self.thresholds[c] for c in CATEGORIES)
         severity = self._severity(probs, labels)
         evidence: dict[str, list[Span]] = {}
         offsets: dict[int, Normalized] = {}  # per window start: normalised once, not per label
         for fired in firing:
-            if fired.label in labels:
+            label = labels[0] if gated and fired.label == _GATE else fired.label
+            if label in labels and (fired.label == _GATE) == bool(gated):
                 start = fired.window.start
                 if start not in offsets:
                     offsets[start] = normalize(fired.window.piece, keep_offsets=True)
-                evidence.setdefault(fired.label, []).extend(_evidence(fired, offsets[start]))
+                evidence.setdefault(label, []).extend(_evidence(fired, offsets[start]))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
             scores, labels, severity, self.version, evidence, lang, True, dict(self.thresholds)
         )
+
+    def _evidence_heads(self) -> list[int]:
+        """Columns evidence is worked out for: the categories, and the gate head if any."""
+        heads = list(range(len(CATEGORIES)))
+        return heads if self.gate_threshold is None else [*heads, self._index[GATE_HEAD]]
+
+    def _gate_index(self) -> int:
+        return self._index[GATE_HEAD] if self.gate_threshold is not None else -1
 
     def _severity(self, probs: F32, labels: tuple[str, ...]) -> Severity:
         if not labels:
@@ -279,10 +312,10 @@ class LinearModel:
         return "minor"
 
     def _batch_contributions(
-        self, features: Features, rows: list[int]
+        self, features: Features, rows: list[int], heads: Sequence[int]
     ) -> dict[int, tuple[F32, I64, I64]]:
-        """Per row of `rows` (sorted): per category, per token, how much the token pushed the
-        score up (categories × tokens + 1; the last column collects whole-text features), and
+        """Per row of `rows` (sorted): per head of `heads`, per token, how much the token pushed
+        the score up (heads × tokens + 1; the last column collects whole-text features), and
         the tokens' start and end in the row's normalised text.
 
         One pass per feature group serves every row: token starts and anchors are positions in
@@ -290,7 +323,8 @@ class LinearModel:
         sums every row (the test keeps a one-row reference and checks the floats are equal)."""
         if not rows:
             return {}
-        n_cat = len(CATEGORIES)
+        columns = np.asarray(heads, dtype=np.int64)
+        n_cat = columns.size
         wanted = np.asarray(rows, dtype=np.int64)
         lo = np.searchsorted(features.token_row, wanted)
         hi = np.searchsorted(features.token_row, wanted, side="right")
@@ -309,7 +343,7 @@ class LinearModel:
             if entries.size == 0:
                 continue
             place = places[entries]
-            weights = np.take(self.weights, group.bucket[entries], axis=0)[:, :n_cat]
+            weights = np.take(self.weights, group.bucket[entries], axis=0)[:, columns]
             weights = weights * group.sign[entries, None]
             anchors = group.anchor[entries]
             which = np.searchsorted(features.token_start, anchors, side="right") - 1 - lo[place]
@@ -326,6 +360,29 @@ class LinearModel:
                 features.token_end[tokens] - origin,
             )
         return result
+
+
+def decide_labels(
+    probs: npt.NDArray[np.floating[Any]],
+    thresholds: npt.NDArray[np.floating[Any]],
+    gate: float | None,
+    gate_index: int,
+) -> npt.NDArray[np.bool_]:
+    """Which categories each row gets (rows × categories), from head probabilities (rows ×
+    heads): every category at or over its threshold; for a row with none, when `gate` is set and
+    the gate head reaches it, the one category with the highest score / threshold. A category
+    whose threshold is 1 or more is switched off (a policy's way to say "never"): the gate never
+    gives it, and when every category is off the gate gives nothing."""
+    n_cat = thresholds.size
+    labels: npt.NDArray[np.bool_] = probs[:, :n_cat] >= thresholds
+    usable = thresholds < 1.0
+    if gate is None or not usable.any():
+        return labels
+    gated = ~labels.any(axis=1) & (probs[:, gate_index] >= gate)
+    if gated.any():
+        ratio = np.where(usable, probs[gated, :n_cat] / np.maximum(thresholds, 1e-6), -np.inf)
+        labels[np.flatnonzero(gated), np.argmax(ratio, axis=1)] = True
+    return labels
 
 
 def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:

@@ -32,7 +32,15 @@ import numpy.typing as npt
 
 from classifiers import chunking, corpus, metrics, public, thresholds
 from classifiers.features import CHAR_NS, FEATURE_VERSION, extract
-from classifiers.model import HEADS, MODEL_FORMAT, SEVERITY_HEADS, LinearModel, sklearn_version
+from classifiers.model import (
+    GATE_HEAD,
+    HEADS,
+    MODEL_FORMAT,
+    SEVERITY_HEADS,
+    LinearModel,
+    decide_labels,
+    sklearn_version,
+)
 from classifiers.normalize import normalize_many
 from classifiers.verdict import CATEGORIES
 
@@ -63,6 +71,10 @@ class TrainConfig:
     positive_boost: float = 0.5  # positives weighted by (negatives/positives) ** boost
     false_flag_limit: float = 0.025
     extreme_recall: float = 0.95
+    # The abuse gate (model.py): the `offensive` head also flags, with its own threshold chosen
+    # with the category thresholds under the one false-flag budget. Chosen on out-of-fold F1
+    # over train+dev: 0.760 without it, 0.815 with it, at the same 2.5 % false flags.
+    abuse_gate: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,16 +232,29 @@ def tune(
         model.platt_a[h], model.platt_b[h] = a, b
     probs = model.calibrate(decision)
     n_cat = len(CATEGORIES)
+    gate = HEADS.index(GATE_HEAD)
+    # the columns that can flag: the categories, and the gate head (gold: any abuse) if used
+    columns = [*range(n_cat), *([gate] if config.abuse_gate else [])]
     gold_matrix = np.stack([gold[c] for c in CATEGORIES], axis=1)
+    gold_columns = np.column_stack([gold_matrix, abusive])[:, : len(columns)]
     chosen = np.array(
-        [thresholds.best_f1_threshold(probs[:, i], gold_matrix[:, i]) for i in range(n_cat)],
+        [
+            thresholds.best_f1_threshold(probs[:, h], gold_columns[:, i])
+            for i, h in enumerate(columns)
+        ],
         dtype=np.float32,
     )
     chosen = thresholds.limit_false_flags(
-        probs[:, :n_cat], gold_matrix, chosen, ~abusive, config.false_flag_limit
+        probs[:, columns], gold_columns, chosen, ~abusive, config.false_flag_limit
     )
-    model.thresholds = {c: round(float(chosen[i]), 4) for i, c in enumerate(CATEGORIES)}
-    flagged = (probs[:, :n_cat] >= chosen).any(axis=1)
+    chosen = np.array([round(float(t), 4) for t in chosen])  # as the model card shows them
+    model.thresholds = {c: float(chosen[i]) for i, c in enumerate(CATEGORIES)}
+    model.gate_threshold = float(chosen[n_cat]) if config.abuse_gate else None
+    model.meta["gate"] = (
+        {"head": GATE_HEAD, "threshold": model.gate_threshold} if config.abuse_gate else None
+    )
+    decided = decide_labels(probs, chosen[:n_cat], model.gate_threshold, gate)
+    flagged = np.asarray(decided.any(axis=1), dtype=bool)
     extreme = HEADS.index("sev_extreme")
     severe = HEADS.index("sev_abusive")
     model.extreme_threshold = thresholds.recall_threshold(
@@ -244,7 +269,6 @@ def tune(
         "sev_abusive": model.abusive_threshold,
         "sev_extreme": model.extreme_threshold,
     }
-    flagged = np.asarray((probs[:, :n_cat] >= chosen).any(axis=1), dtype=bool)
     said_extreme = flagged & (probs[:, extreme] >= model.extreme_threshold)
     model.meta["cross_validated"] = {
         "note": "out-of-fold over train+dev with the thresholds chosen on them (optimistic)",
@@ -252,9 +276,7 @@ def tune(
         "abusive_vs_acceptable": metrics.binary(flagged, abusive),
         "false_flag_rate": round(float(flagged[~abusive].mean()), 4) if (~abusive).any() else 0.0,
         "extreme": metrics.binary(said_extreme, gold["sev_extreme"]),
-        "categories": {
-            c: metrics.binary(probs[:, i] >= chosen[i], gold[c]) for i, c in enumerate(CATEGORIES)
-        },
+        "categories": {c: metrics.binary(decided[:, i], gold[c]) for i, c in enumerate(CATEGORIES)},
     }
 
 
@@ -378,6 +400,7 @@ def _meta(
         "positive_boost": config.positive_boost,
         "false_flag_limit": config.false_flag_limit,
         "extreme_recall": config.extreme_recall,
+        "abuse_gate": config.abuse_gate,
         "seed": SEED,
         "examples": n_examples,
     }

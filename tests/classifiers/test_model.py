@@ -171,24 +171,21 @@ def test_a_batch_gives_each_message_the_verdict_it_gets_alone(model) -> None:  #
     assert batch == [model.classify(text) for text in texts]
 
 
-def _one_row_contributions(model, features, row: int):  # type: ignore[no-untyped-def]
+def _one_row_contributions(model, features, row: int, heads):  # type: ignore[no-untyped-def]
     """The straightforward reference for `_batch_contributions`: one row alone."""
     import numpy as np
-
-    from classifiers.verdict import CATEGORIES
 
     lo, hi = np.searchsorted(features.token_row, [row, row + 1])
     tokens = np.arange(int(lo), int(hi))
     starts = features.token_start[tokens]
-    n_cat = len(CATEGORIES)
-    totals = np.zeros((tokens.size + 1, n_cat), dtype=np.float32)
+    totals = np.zeros((tokens.size + 1, len(heads)), dtype=np.float32)
     for group, scale in (
         (features.chars, features.char_scale),
         (features.words, features.word_scale),
     ):
         lo, hi = np.searchsorted(group.row, [row, row + 1])
         part = slice(int(lo), int(hi))
-        weights = np.take(model.weights, group.bucket[part], axis=0)[:, :n_cat]
+        weights = np.take(model.weights, group.bucket[part], axis=0)[:, heads]
         weights = weights * group.sign[part, None]
         anchors = group.anchor[part]
         which = np.searchsorted(starts, anchors, side="right") - 1
@@ -211,11 +208,58 @@ def test_batched_evidence_contributions_equal_the_one_row_path(model) -> None:  
     normalised = normalize_many(texts)
     features = extract(normalised, model.bits, model.powers)
     rows = [k for k, text in enumerate(normalised) if text]
-    batched = model._batch_contributions(features, rows)
+    heads = [0, 1, 2, 3, 4, model.heads.index("offensive")]  # the categories and the gate head
+    batched = model._batch_contributions(features, rows, heads)
     assert sorted(batched) == rows
     for row in rows:
-        expected = _one_row_contributions(model, features, row)
+        expected = _one_row_contributions(model, features, row, heads)
         for got, want in zip(batched[row], expected, strict=True):
             assert got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
     assert any(batched[row][0].any() for row in rows)
+
+
+# -- the abuse gate ---------------------------------------------------------------------------
+def test_the_gate_gives_the_category_closest_to_its_threshold_and_respects_switched_off() -> None:
+    import numpy as np
+
+    from classifiers.model import decide_labels
+
+    thresholds = np.array([0.8, 0.5, 0.9, 0.6, 1.0])
+    # columns: five categories, then the gate head
+    probs = np.array(
+        [
+            [0.1, 0.45, 0.2, 0.1, 0.99, 0.95],  # nothing over; insult is closest (0.9 of it)
+            [0.1, 0.45, 0.2, 0.1, 0.99, 0.50],  # the gate head is under its threshold
+            [0.85, 0.1, 0.1, 0.1, 0.1, 0.99],  # profanity over its own threshold: no gate
+        ]
+    )
+    labels = decide_labels(probs, thresholds, 0.9, 5)
+    assert labels.tolist() == [
+        [False, True, False, False, False],  # never the switched-off fifth (threshold 1.0)
+        [False] * 5,
+        [True, False, False, False, False],
+    ]
+    assert not decide_labels(probs, thresholds, None, 5)[0].any()  # no gate: nothing
+    assert not decide_labels(probs, np.ones(5), 0.9, 5).any()  # every category off
+
+
+def test_a_gated_verdict_has_one_label_severity_and_evidence_from_the_gate_head(model) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    text = "Your manager is a spineless weasel and everyone in that office knows it."
+    strict = model.with_thresholds(dict.fromkeys(model.thresholds, 0.9999))
+    gated = copy.copy(strict)
+    gated.gate_threshold = 0.0  # every English message reaches the gate
+    without = copy.copy(strict)
+    without.gate_threshold = None
+    assert without.classify(text).labels == ()
+    verdict = gated.classify(text)
+    (label,) = verdict.labels
+    ratio = {c: verdict.scores[c] / strict.thresholds[c] for c in verdict.scores}
+    assert label == max(ratio, key=ratio.__getitem__)
+    assert verdict.severity in ("minor", "abusive", "extreme")
+    spans = verdict.evidence[label]
+    assert spans and all(0 <= a < b <= len(text) for a, b in spans)
+    assert any("weasel" in text[a:b] or "spineless" in text[a:b] for a, b in spans)
+    assert gated.classify_many([text, "Thanks, that worked."])[0] == verdict

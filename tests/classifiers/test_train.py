@@ -93,3 +93,25 @@ def test_public_rows_teach_only_the_public_heads() -> None:
     assert offensive[2] > 0 and offensive[3] > 0
     # public rows weigh public_weight times our own rows in total (before the positive boost)
     assert offensive[1] == offensive[3]
+
+
+def test_the_abuse_gate_is_chosen_with_the_category_thresholds(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+    gated, _ = train(TrainConfig(corpus_dir=data, public_sets=(), bits=12), show_progress=False)
+    plain, _ = train(
+        TrainConfig(corpus_dir=data, public_sets=(), bits=12, abuse_gate=False),
+        show_progress=False,
+    )
+    assert gated.meta["gate"]["head"] == "offensive"
+    assert gated.gate_threshold is not None and 0.0 < gated.gate_threshold < 1.0
+    assert gated.meta["gate"]["threshold"] == gated.gate_threshold
+    assert plain.gate_threshold is None and plain.meta["gate"] is None
+    assert gated.version != plain.version  # another recipe, another model
+    out = tmp_path / "model"
+    gated.save(out)
+    assert LinearModel.load(out).gate_threshold == gated.gate_threshold
+    # the out-of-fold figures are those of the labels the model gives (gate included)
+    cv = gated.meta["cross_validated"]
+    assert cv["false_flag_rate"] <= 0.025 + 1e-9
