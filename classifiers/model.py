@@ -279,7 +279,8 @@ class LinearModel:
         decided = decide_labels(heads[None, :], row, self.gate_threshold, self._gate_index())[0]
         labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
         gated = bool(labels) and all(scores[c] < self.thresholds[c] for c in CATEGORIES)
-        severity = self._severity(probs, labels)
+        flagged_severity = self._severity(probs, ("any",))
+        severity: Severity = flagged_severity if labels else "none"
         evidence: dict[str, list[Span]] = {}
         offsets: dict[int, Normalized] = {}  # per window start: normalised once, not per label
         for fired in firing:
@@ -291,7 +292,15 @@ class LinearModel:
                 evidence.setdefault(label, []).extend(_evidence(fired, offsets[start]))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
-            scores, labels, severity, self.version, evidence, lang, True, dict(self.thresholds)
+            scores,
+            labels,
+            severity,
+            self.version,
+            evidence,
+            lang,
+            True,
+            dict(self.thresholds),
+            flagged_severity,
         )
 
     def _evidence_heads(self) -> list[int]:

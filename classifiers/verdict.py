@@ -24,7 +24,9 @@ class Verdict:
 
     `evidence` maps a label to character spans `(start, end)` into the text that was assessed.
     `assessed` is False for text in a language the model does not cover: it is then never
-    flagged (no labels, severity `none`).
+    flagged (no labels, severity `none`). `flagged_severity` is the severity the model gives
+    this text whenever a label fires, so labels a policy's threshold override adds get the
+    model's severity (a threat under a lowered threshold can still be `extreme`).
     """
 
     scores: dict[str, float]
@@ -35,6 +37,7 @@ class Verdict:
     language: str = "en"
     assessed: bool = True
     thresholds: dict[str, float] = field(default_factory=dict)  # in force for `labels`
+    flagged_severity: Severity = "abusive"
 
     @property
     def flagged(self) -> bool:
@@ -50,11 +53,7 @@ class Verdict:
             for c in CATEGORIES
             if (self.scores.get(c, 0.0) >= thresholds[c] if c in thresholds else c in self.labels)
         )
-        severity: Severity = self.severity
-        if not labels:
-            severity = "none"
-        elif severity == "none":
-            severity = "abusive"
+        severity: Severity = self.flagged_severity if labels else "none"
         evidence = {k: v for k, v in self.evidence.items() if k in labels}
         return Verdict(
             scores=self.scores,
@@ -65,6 +64,7 @@ class Verdict:
             language=self.language,
             assessed=self.assessed,
             thresholds={**self.thresholds, **thresholds},
+            flagged_severity=self.flagged_severity,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +77,7 @@ class Verdict:
             "language": self.language,
             "assessed": self.assessed,
             "thresholds": dict(self.thresholds),
+            "flagged_severity": self.flagged_severity,
         }
 
     @classmethod
@@ -90,4 +91,5 @@ class Verdict:
             language=data.get("language", "en"),
             assessed=bool(data.get("assessed", True)),
             thresholds={k: float(v) for k, v in (data.get("thresholds") or {}).items()},
+            flagged_severity=data.get("flagged_severity", "abusive"),
         )

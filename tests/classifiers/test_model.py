@@ -263,3 +263,22 @@ def test_a_gated_verdict_has_one_label_severity_and_evidence_from_the_gate_head(
     assert spans and all(0 <= a < b <= len(text) for a, b in spans)
     assert any("weasel" in text[a:b] or "spineless" in text[a:b] for a, b in spans)
     assert gated.classify_many([text, "Thanks, that worked."])[0] == verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "got a crowbar in the boot and I know which car park you use",
+        "you are a useless idiot",
+        "this stupid fucking printer jammed again",
+        "Thanks, that worked.",
+    ],
+)
+def test_a_policy_override_on_the_verdict_matches_a_model_with_those_thresholds(  # type: ignore[no-untyped-def]
+    model, text: str
+) -> None:
+    low = dict.fromkeys(model.thresholds, 0.0001)
+    rederived = model.classify(text).with_thresholds(low)
+    direct = model.with_thresholds(low).classify(text)
+    assert rederived.labels == direct.labels
+    assert rederived.severity == direct.severity == direct.flagged_severity
