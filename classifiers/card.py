@@ -121,8 +121,12 @@ def markdown(card: dict[str, Any]) -> str:
             "public sets never say whether abuse targets support staff."
         )
     else:
+        by_set = meta["config"].get("set_heads") or dict.fromkeys(meta["data"]["licences"], taught)
+        teach = "; ".join(
+            f"{name}: {', '.join(f'`{h}`' for h in heads)}" for name, heads in by_set.items()
+        )
         out.append(
-            f"- Public rows teach only {', '.join(f'`{h}`' for h in taught)}, weighing "
+            f"- Public rows teach only these heads ({teach}), weighing "
             f"{meta['config']['public_weight']}× our own rows per head; every other head "
             "(severity included: public sets never say whether abuse targets support staff) "
             "learns from our corpus only, whatever the mapping above says."

@@ -85,7 +85,7 @@ def test_public_rows_teach_only_the_public_heads() -> None:
         Example("some tweet", {"profanity": 1, "offensive": 1}, 1.0, "davidson"),
         Example("another tweet", {"profanity": 0, "offensive": 0}, 1.0, "davidson"),
     ]
-    config = TrainConfig(public_heads=("offensive",), public_weight=1.0)
+    config = TrainConfig(public_heads=("offensive",), public_weight=1.0, set_heads={})
     profanity = _head_weights(examples, "profanity", config)
     assert profanity[2] == profanity[3] == 0.0  # the tweets say nothing to this head
     assert profanity[0] > 0 and profanity[1] > 0
@@ -93,6 +93,22 @@ def test_public_rows_teach_only_the_public_heads() -> None:
     assert offensive[2] > 0 and offensive[3] > 0
     # public rows weigh public_weight times our own rows in total (before the positive boost)
     assert offensive[1] == offensive[3]
+
+
+def test_a_set_can_teach_fewer_heads_than_the_others() -> None:
+    from classifiers.train import Example, _head_weights
+
+    examples = [
+        Example("you idiot", {"identity_attack": 0, "offensive": 1}, 1.0, "corpus"),
+        Example("slur tweet", {"identity_attack": 1, "offensive": 1}, 1.0, "davidson"),
+        Example("rude post", {"identity_attack": 1, "offensive": 1}, 1.0, "olid"),
+    ]
+    config = TrainConfig(public_heads=("identity_attack", "offensive"))
+    assert config.heads_of("davidson") == ("identity_attack",)
+    offensive = _head_weights(examples, "offensive", config)
+    assert offensive[1] == 0.0 and offensive[2] > 0  # Davidson is off the gate, OLID is not
+    identity = _head_weights(examples, "identity_attack", config)
+    assert identity[1] > 0 and identity[2] > 0
 
 
 def test_the_abuse_gate_is_chosen_with_the_category_thresholds(tmp_path: Path) -> None:
