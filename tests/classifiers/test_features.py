@@ -36,3 +36,17 @@ def test_group_scales_are_unit_norm_counts() -> None:
     counts = np.bincount(features.chars.row, minlength=2)
     assert np.allclose(features.char_scale, 1 / np.sqrt(np.maximum(counts, 1)))
     assert features.n == 2
+
+
+def test_quoted_words_get_their_own_features() -> None:
+    plain = _buckets(["the driver called me a useless idiot"], 0, "words")
+    quoted = _buckets(["the driver called me 'a useless idiot'"], 0, "words")
+    double = _buckets(['the driver called me "a useless idiot"'], 0, "words")
+    assert set(plain) < set(quoted)  # every plain feature, and quoted ones besides
+    assert quoted == double  # either kind of quotation mark
+
+
+def test_an_apostrophe_is_not_a_quotation_mark() -> None:
+    possessive = _buckets(["the customers' fault, not the agents' fault"], 0, "words")
+    plain = _buckets(["the customers fault, not the agents fault"], 0, "words")
+    assert possessive == plain

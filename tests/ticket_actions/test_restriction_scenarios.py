@@ -16,12 +16,14 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 import yaml
 
 from config.redis_server import EmbeddedRedis, start_embedded_redis
+from config.settings import load_settings
 from integration.sandbox.client import SandboxError
 from tests.ticket_actions.scenario_world import CUSTOMER, World, scenario_world
 from ticket_actions import store
@@ -91,6 +93,14 @@ def seed_history(world: World) -> None:
         }
     )
     store.save_record(world.redis, seeded, None)
+
+
+def _local_day(moment: datetime | None) -> str:
+    """A date as the mirror writes it: the local date in the worker's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(load_settings().conduct_timezone)
+    return moment.astimezone(zone).date().isoformat()
 
 
 def _policy(tmp_path: Path, **restrictions: Any) -> Path:
@@ -193,12 +203,11 @@ def test_each_decision_kind_end_to_end(world: World, kind: str) -> None:
     user = world.user()
     fields = user["user_fields"]
     assert fields["conduct_restriction"] == kind
-    assert fields["conduct_restriction_start"] == restriction.start.date().isoformat()
-    assert fields["conduct_restriction_end"] == (
-        restriction.end.date().isoformat() if restriction.end else ""
-    )
+    # date fields hold the policy's local date (23:30 UTC in summer is the next day in London)
+    assert fields["conduct_restriction_start"] == _local_day(restriction.start)
+    assert fields["conduct_restriction_end"] == _local_day(restriction.end)
     assert restriction.review_date is not None
-    assert fields["conduct_restriction_review"] == restriction.review_date.date().isoformat()
+    assert fields["conduct_restriction_review"] == _local_day(restriction.review_date)
     assert fields["conduct_decided_by"] == str(MORGAN)
     assert fields["conduct_named_officer"] == ("Priya Patel" if kind == "named_officer" else "")
     assert {"conduct_restricted", f"conduct_restricted_{kind}"} <= set(user["tags"])
@@ -369,7 +378,7 @@ def test_extend_then_lift_early(world: World) -> None:
     extended = world.record().restriction
     assert extended is not None and extended.end == first.end + timedelta(days=30)
     assert extended.decided_by == str(ROBIN)
-    assert world.user()["user_fields"]["conduct_restriction_end"] == extended.end.date().isoformat()
+    assert world.user()["user_fields"]["conduct_restriction_end"] == _local_day(extended.end)
     assert "decided to extend" in world.public_by_plugin(ticket)[-1]
 
     world.apply_macro(ticket, "Conduct: lift restriction", MORGAN)

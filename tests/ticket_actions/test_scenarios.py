@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from classifiers.api import classify
 from tests.ticket_actions.scenario_world import CUSTOMER, World, scenario_world
 from ticket_actions import store
 
@@ -167,7 +168,9 @@ def eager_world(redis_url: str, tmp_path: Path) -> Iterator[World]:
 
 def test_a_false_positive_is_withdrawn_and_kept_as_feedback(eager_world: World) -> None:
     world = eager_world
-    text = "Could you resend the invoice for March? The PDF link seems broken."
+    # Addressed to the team, so the model's severity for it, once flagged, is `abusive` (an
+    # incident); a request it would call `minor` if flagged gets tags only (next test).
+    text = "Why do you keep sending me the wrong invoice? Fix it."
     ticket = world.open_ticket(text)
     world.settle("harmless message flagged")
     assert "conduct_insult" in world.ticket(ticket)["tags"]
@@ -182,3 +185,14 @@ def test_a_false_positive_is_withdrawn_and_kept_as_feedback(eager_world: World) 
     (row,) = list(store.feedback_rows(world.redis))
     assert row["text"] == text and row["labels"] == [] and row["severity"] == "none"
     assert _writes(calls) == ["PUT /api/v2/tickets/{id}"]
+
+
+def test_a_label_a_threshold_override_adds_keeps_the_models_severity(eager_world: World) -> None:
+    world = eager_world
+    text = "Could you resend the invoice for March? The PDF link seems broken."
+    assert classify(text).flagged_severity == "minor"  # the model: not aimed at anyone
+    ticket = world.open_ticket(text)
+    world.settle("harmless message flagged")
+    assert "conduct_insult" in world.ticket(ticket)["tags"]
+    record = store.load_record(world.redis, f"zendesk:{CUSTOMER}")
+    assert record.active_incidents() == () and record.stage == "clean"  # tags only
