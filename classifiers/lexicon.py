@@ -15,7 +15,8 @@ OBFUSCATION_TARGETS: tuple[str, ...] = (
     "piss", "pissed", "wanker", "wankers", "twat", "twats", "bollocks", "crap", "damn", "goddamn",
     "bloody", "slut", "whore", "idiot", "idiots", "moron", "morons", "stupid", "retard",
     "retarded", "retards", "faggot", "fag", "nigger", "nigga", "spastic", "spaz", "tosser",
-    "scumbag", "scum", "kill", "die", "you", "your", "stfu", "gtfo",
+    "scumbag", "scum", "kill", "die", "you", "your", "stfu", "gtfo", "shitting", "cripple",
+    "cripples",
 )  # fmt: skip
 
 # Shortened spellings that stand for a target word (whole tokens only).

@@ -253,6 +253,12 @@ def _deobfuscate_token(token: str) -> str | None:
 def _unmask(token: str) -> str | None:
     if not token:
         return None
+    found = _unmask_word(token)
+    return found if found is not None else _compound(token)
+
+
+def _unmask_word(token: str) -> str | None:
+    """The target a masked, leet-spelled or shortened word stands for (no compounds)."""
     if token in ABBREVIATIONS:
         return ABBREVIATIONS[token]
     leet = "".join(LEET.get(c, c) for c in token)
@@ -260,15 +266,63 @@ def _unmask(token: str) -> str | None:
         return leet
     if leet in ABBREVIATIONS:
         return ABBREVIATIONS[leet]
-    fixed = [(i, c) for i, c in enumerate(leet) if c.isalpha()]
-    if not fixed or len(fixed) == len(leet) or len(leet) < 3:
+    found = _masked_target(leet)
+    if found is None and leet != token and _mostly_letters(token):
+        # a look-alike that spells no target may hide one ("f@cking" is not "facking")
+        found = _masked_target("".join("*" if c in LEET else c for c in token))
+    return found
+
+
+def _mostly_letters(token: str) -> bool:
+    """A word with a letter or two disguised ("f@cking"), not a number ("500s", "9am")."""
+    letters = sum(c.isalpha() for c in token)
+    return token[0].isalpha() and letters >= 3 and letters >= 2 * (len(token) - letters)
+
+
+def _masked_target(token: str) -> str | None:
+    """The first target whose letters fit the letters of `token` around its masks."""
+    fixed = [(i, c) for i, c in enumerate(token) if c.isalpha()]
+    if not fixed or len(fixed) == len(token) or len(token) < 3:
         return None
-    if any(not (c.isalpha() or c in MASKS) for c in leet):
+    if any(not (c.isalpha() or c in MASKS) for c in token):
         return None
-    for word in _TARGETS_BY_LEN.get(len(leet), ()):
+    for word in _TARGETS_BY_LEN.get(len(token), ()):
         if all(word[i] == c for i, c in fixed):
             return word
     return None
+
+
+_COMPOUND_MAX = 24
+
+
+def _compound(token: str) -> str | None:
+    """A disguised target joined to a plain word: "sh1tshow", "a$$clown", "f**kwits",
+    "sh1t-for-brains". The disguised part keeps two letters or is plain leetspeak (not
+    "p****"); tokens longer than `_COMPOUND_MAX` (hashes, serial numbers) are left."""
+    if len(token) > _COMPOUND_MAX:
+        return None
+    if "-" in token.strip("-"):
+        parts = [(part, _compound_head(part)) for part in token.split("-")]
+        if any(found for _part, found in parts):
+            return "-".join(found or part for part, found in parts)
+        return None
+    for cut in range(len(token) - 2, 2, -1):
+        head, rest = token[:cut], token[cut:]
+        if rest.isalpha():
+            found = _compound_head(head)
+            if found:
+                return found + rest
+    return None
+
+
+def _compound_head(part: str) -> str | None:
+    if part.isalpha() or len(part) < 3:
+        return None
+    leet = "".join(LEET.get(c, c) for c in part)
+    if leet not in _TARGETS and sum(c.isalpha() for c in part) < 2:
+        return None
+    found = _unmask_word(part)
+    return found if found is not None and " " not in found else None
 
 
 def _abbreviation(match: re.Match[str]) -> str | None:

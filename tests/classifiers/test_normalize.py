@@ -23,6 +23,11 @@ from classifiers.normalize import normalize, normalize_many
         ("fu\u0441k", "fuck"),  # Cyrillic es
         ("f\u200buck", "fuck"),  # zero-width space
         ("c**t", "cunt"),
+        ("a f@cking imbecile", "a fucking imbecile"),  # a look-alike read as a mask
+        ("absolute sh1tshow", "absolute shitshow"),  # a disguised word in a compound
+        ("you a$$clown", "you assclown"),
+        ("a pack of f**kwits", "a pack of fuckwits"),
+        ("sh1t-for-brains", "shit-for-brains"),
     ],
 )
 def test_obfuscation_is_undone(raw: str, expected: str) -> None:
@@ -31,7 +36,23 @@ def test_obfuscation_is_undone(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["win10 on the 3rd floor", "e-mail me", "i.e. a.m. e.g.", "Scunthorpe", "mp3 and x64"],
+    [
+        "win10 on the 3rd floor",
+        "e-mail me",
+        "i.e. a.m. e.g.",
+        "Scunthorpe",
+        "mp3 and x64",
+        "covid-19 and co-op",
+        "pass4word",
+        "sk8board",
+        "gr8 stuff",
+        "cl@ss",
+        "logins returning 500s",  # digits are not masks: not "piss"
+        "down since 9am",  # not "damn"
+        "3x as many 4xx errors, 2fa",
+        "an idiot-proof setup",  # a hyphenated plain word is not a masked one
+        'the filter masked it as "p***stone"',  # a mask alone is too little to go on
+    ],
 )
 def test_ordinary_tokens_are_left_alone(raw: str) -> None:
     assert normalize(raw).text == raw.lower()
