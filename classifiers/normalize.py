@@ -65,11 +65,10 @@ _SYMBOLS = re.escape("".join(LEET) + MASKS)
 _MASKING = "*#$@%0-9!|€£+¡"
 _MIXED = re.compile(rf"[a-z][0-9{_SYMBOLS}]+[a-z]|[a-z][*#$@%0-9]+|(?<![a-z0-9])[{_MASKING}]+[a-z]")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_" + "".join(LEET) + MASKS)
-_ABBREVIATION_KEYS = frozenset(ABBREVIATIONS)
-_NOT_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t"})
-# The same for ASCII bytes: bytes.split() knows fewer whitespace characters than str.split(),
-# so the others (\x1c-\x1f) become spaces first.
-_NOT_WORD_CHARS = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\t\x1c\x1d\x1e\x1f"
+# Words for the abbreviation pre-check on ASCII text: every byte but a letter or digit becomes
+# a space, so a word the pattern finds is a whole word here (the check may say yes more often
+# than the pattern, never less).
+_NOT_WORD_CHARS = bytes(c for c in range(128) if not chr(c).isalnum())
 _NOT_WORD_BYTES = bytes.maketrans(_NOT_WORD_CHARS, b" " * len(_NOT_WORD_CHARS))
 _ABBREVIATION_BYTES = frozenset(k.encode() for k in ABBREVIATIONS if k.isascii())
 _CHECK_ABBREVIATIONS_UP_TO = 4096  # characters
@@ -374,7 +373,8 @@ def _has_abbreviation(text: str) -> bool:
     if text.isascii():  # bytes.translate is several times cheaper than str.translate
         words = text.encode("ascii").translate(_NOT_WORD_BYTES).split()
         return not _ABBREVIATION_BYTES.isdisjoint(words)
-    return not _ABBREVIATION_KEYS.isdisjoint(text.translate(_NOT_WORD).split())
+    # beyond ASCII a word can end at any non-word character ("wtf😩"): ask the pattern
+    return _ABBREVIATION.search(text) is not None
 
 
 def _deobfuscate_all(text: str, offsets: Offsets | None) -> tuple[str, Offsets | None]:

@@ -85,6 +85,15 @@ def test_batch_normalisation_equals_one_by_one() -> None:
     assert normalize_many(texts) == [normalize(t).text for t in texts]
 
 
+def test_a_long_batch_normalises_each_text_as_alone() -> None:
+    # Over 4096 characters the batch skips the abbreviation pre-check; a text alone must then
+    # get the same answer from it ("wtf😩" once kept "wtf" alone and expanded it in a batch,
+    # which misplaced evidence spans).
+    texts = _sample_texts()
+    assert sum(map(len, texts)) > 4096
+    assert normalize_many(texts) == [normalize(t).text for t in texts]
+
+
 def test_spans_need_offsets() -> None:
     with pytest.raises(ValueError, match="keep_offsets"):
         normalize("abc").original_span(0, 1)
@@ -98,8 +107,7 @@ def _reference_fold(text: str) -> str:
 
 
 def _reference_has_abbreviation(text: str) -> bool:
-    words = text.translate(normalize_module._NOT_WORD).split()
-    return not normalize_module._ABBREVIATION_KEYS.isdisjoint(words)
+    return normalize_module._ABBREVIATION.search(text) is not None
 
 
 def _sample_texts() -> list[str]:
@@ -117,19 +125,21 @@ def _sample_texts() -> list[str]:
         "(omg)",
         "plain words",
         "",
+        "wtf😩",  # an emoji ends the word
+        "ok wtf\x01",
     ]
     return [m.text for m in corpus.load_corpus()] + tricky
 
 
 def test_fast_fold_and_abbreviation_check_equal_the_plain_ones() -> None:
-    # The ASCII fast paths must answer exactly what the general code answers.
+    # The ASCII fast paths must answer what the general code answers.
     texts = _sample_texts()
     for text in texts:
         for variant in (text, text.lower()):
             assert normalize_module._fold(variant) == _reference_fold(variant)
-            assert normalize_module._has_abbreviation(variant) == _reference_has_abbreviation(
-                variant
-            )
+            # the fast check may say yes more often than the pattern, never less
+            if _reference_has_abbreviation(variant):
+                assert normalize_module._has_abbreviation(variant)
     joined = normalize_module.SEPARATOR.join(texts)  # what the batch path folds
     assert not joined.isascii()
     assert normalize_module._fold(joined) == _reference_fold(joined)
