@@ -57,6 +57,11 @@ def _fmt(value: Any) -> str:
 
 def markdown(card: dict[str, Any]) -> str:
     meta = card["model"]
+    quoted = (
+        ", and words inside quotation marks counted apart (reported abuse)"
+        if meta["features"].get("version", 0) >= 4
+        else ""
+    )
     out = [
         f"# Model card: {meta['version']}",
         "",
@@ -70,7 +75,8 @@ def markdown(card: dict[str, Any]) -> str:
         f"{', '.join(meta['config']['public_sets']) or 'none'}).",
         f"- Hashed features (2^{meta['features']['bits']} buckets, signed): character "
         f"{meta['features']['char_ngrams']}-grams, words and bigrams, policy cue phrases, and "
-        "target features (a word near 'you', 'I', the company or a third person); one "
+        "target features (a word near 'you', 'I', the company or a third person)"
+        f"{quoted}; one "
         "L2-regularised logistic regression per head (liblinear, C="
         f"{meta['config']['C']}), Platt-calibrated on out-of-fold decisions.",
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "
