@@ -279,7 +279,7 @@ class LinearModel:
         decided = decide_labels(heads[None, :], row, self.gate_threshold, self._gate_index())[0]
         labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
         gated = bool(labels) and all(scores[c] < self.thresholds[c] for c in CATEGORIES)
-        flagged_severity = self._severity(probs, ("any",))
+        flagged_severity = self._flagged_severity(probs)
         severity: Severity = flagged_severity if labels else "none"
         evidence: dict[str, list[Span]] = {}
         offsets: dict[int, Normalized] = {}  # per window start: normalised once, not per label
@@ -311,9 +311,8 @@ class LinearModel:
     def _gate_index(self) -> int:
         return self._index[GATE_HEAD] if self.gate_threshold is not None else -1
 
-    def _severity(self, probs: F32, labels: tuple[str, ...]) -> Severity:
-        if not labels:
-            return "none"
+    def _flagged_severity(self, probs: F32) -> Severity:
+        """The severity of this text whenever a label fires (by the model or a policy)."""
         if probs[self._index["sev_extreme"]] >= self.extreme_threshold:
             return "extreme"
         if probs[self._index["sev_abusive"]] >= self.abusive_threshold:
