@@ -15,8 +15,8 @@ OBFUSCATION_TARGETS: tuple[str, ...] = (
     "piss", "pissed", "wanker", "wankers", "twat", "twats", "bollocks", "crap", "damn", "goddamn",
     "bloody", "slut", "whore", "idiot", "idiots", "moron", "morons", "stupid", "retard",
     "retarded", "retards", "faggot", "fag", "nigger", "nigga", "spastic", "spaz", "tosser",
-    "scumbag", "scum", "kill", "die", "you", "your", "stfu", "gtfo", "shitting", "cripple",
-    "cripples",
+    "scumbag", "scum", "kill", "killed", "killing", "die", "you", "your", "stfu", "gtfo",
+    "shitting", "cripple", "cripples",
 )  # fmt: skip
 
 # Shortened spellings that stand for a target word (whole tokens only).
@@ -44,6 +44,12 @@ MASKS = "*#%_.?-"
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
+# Targets that start compounds ("sh1tshow", "a$$clown", "f**kwits"): the normaliser looks for
+# a disguised one of these at the start of a token that ends in plain letters.
+COMPOUND_HEADS: frozenset[str] = _words(
+    "shit fuck ass arse dick piss bitch crap twat cunt bastard prick"
+)
 
 # Who a message is aimed at (after normalisation: lower case, apostrophes inside words removed).
 SECOND_PERSON: frozenset[str] = _words(

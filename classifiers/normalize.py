@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from classifiers.lexicon import ABBREVIATIONS, LEET, MASKS, OBFUSCATION_TARGETS
+from classifiers.lexicon import ABBREVIATIONS, COMPOUND_HEADS, LEET, MASKS, OBFUSCATION_TARGETS
 
 Offsets = npt.NDArray[np.int64]
 Replace = Callable[[re.Match[str]], str | None]
@@ -292,6 +292,7 @@ def _masked_target(token: str) -> str | None:
 
 
 _COMPOUND_MAX = 24
+_COMPOUND_CUTS = sorted({len(w) for w in COMPOUND_HEADS}, reverse=True)
 
 
 def _compound(token: str) -> str | None:
@@ -305,12 +306,15 @@ def _compound(token: str) -> str | None:
         if any(found for _part, found in parts):
             return "-".join(found or part for part, found in parts)
         return None
-    for cut in range(len(token) - 2, 2, -1):
-        head, rest = token[:cut], token[cut:]
-        if rest.isalpha():
-            found = _compound_head(head)
-            if found:
-                return found + rest
+    if not token[-2:].isalpha():
+        return None
+    # the plain word is all letters: cuts lie after the last character that is not one
+    last = max((i for i, c in enumerate(token) if not c.isalpha()), default=len(token))
+    for cut in _COMPOUND_CUTS:
+        if last < cut <= len(token) - 2:
+            found = _compound_head(token[:cut])
+            if found in COMPOUND_HEADS:
+                return found + token[cut:]
     return None
 
 
