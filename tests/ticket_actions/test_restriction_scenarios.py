@@ -14,20 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 import yaml
 
+from config.policy import Policy, load_policy
 from config.redis_server import EmbeddedRedis, start_embedded_redis
 from config.settings import load_settings
 from integration.sandbox.client import SandboxError
 from tests.ticket_actions.scenario_world import CUSTOMER, World, scenario_world
 from ticket_actions import store
 from ticket_actions.record import Incident
+from ticket_actions.restriction_common import iso_day
 from ticket_actions.runtime import Runtime, get_runtime, set_runtime
 from ticket_actions.sweep import sweep
 
@@ -97,10 +99,12 @@ def seed_history(world: World) -> None:
 
 def _local_day(moment: datetime | None) -> str:
     """A date as the mirror writes it: the local date in the worker's time zone."""
-    if moment is None:
-        return ""
-    zone = ZoneInfo(load_settings().conduct_timezone)
-    return moment.astimezone(zone).date().isoformat()
+    return iso_day(moment, _shipped_policy())
+
+
+@cache
+def _shipped_policy() -> Policy:
+    return load_policy(SHIPPED, timezone=load_settings().conduct_timezone)
 
 
 def _policy(tmp_path: Path, **restrictions: Any) -> Path:
