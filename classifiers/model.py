@@ -47,6 +47,10 @@ HEADS: tuple[str, ...] = (*CATEGORIES, "offensive", *SEVERITY_HEADS)
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "model.json"
 _BATCH_WINDOWS = 512  # windows featurised at once: bounds memory on long texts
+# A batch of at most this many windows (one message up to ~1,200 characters) is normalised
+# window by window with offsets kept, so evidence needs no second normalisation; a larger batch
+# is normalised in one pass and only its firing windows again, with offsets.
+_MAPPED_UP_TO = 8
 _EVIDENCE_MAX_SPANS = 4
 _QUIET_WORDS = STOPWORDS["en"] | {"a", "i", "u", "ur"}
 GATE_HEAD = "offensive"
@@ -80,6 +84,7 @@ class _Firing:
     contributions: F32  # per token, plus a last entry for whole-text features
     starts: I64  # token spans in the window's normalised text
     ends: I64
+    normalised: Normalized | None  # the window's text normalised with offsets, if done already
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,19 +179,26 @@ class LinearModel:
     # -- scoring ---------------------------------------------------------------------------
     def decision(self, features: Features) -> F32:
         """Raw linear scores, one row per featurised text, one column per head."""
+        return self._decision(features)[0]
+
+    def _decision(self, features: Features) -> tuple[F32, list[F32]]:
+        """`decision`, and per feature group each feature's signed weights (features × heads),
+        which evidence reuses instead of reading the weight matrix again."""
         out = np.tile(self.bias, (features.n, 1))
+        gathered: list[F32] = []
         for group, scale in (
             (features.chars, features.char_scale),
             (features.words, features.word_scale),
         ):
+            contributions = np.take(self.weights, group.bucket, axis=0) * group.sign[:, None]
+            gathered.append(contributions)
             if group.row.size == 0:
                 continue
-            contributions = np.take(self.weights, group.bucket, axis=0) * group.sign[:, None]
             bounds = group.bounds(features.n)
             sums = np.add.reduceat(contributions, np.minimum(bounds[:-1], group.row.size - 1))
             sums[bounds[:-1] == bounds[1:]] = 0.0
             out += sums * scale[:, None]
-        return out
+        return out, gathered
 
     def calibrate(self, decision: F32) -> F32:
         result: F32 = 1.0 / (1.0 + np.exp(-(decision * self.platt_a + self.platt_b)))
@@ -223,9 +235,16 @@ class LinearModel:
         firing: dict[int, list[_Firing]] = {}
         thresholds = self._threshold_row()
         for batch in _batches(windows, _BATCH_WINDOWS):
-            normalised = normalize_many([w.piece for w in batch])
+            mapped: list[Normalized | None]
+            if evidence and len(batch) <= _MAPPED_UP_TO:
+                done = [normalize(w.piece, keep_offsets=True) for w in batch]
+                normalised, mapped = [n.text for n in done], list(done)
+            else:
+                normalised = normalize_many([w.piece for w in batch])
+                mapped = [None] * len(batch)
             features = extract(normalised, self.bits, self.powers)
-            probs = self.calibrate(self.decision(features))
+            decision, gathered = self._decision(features)
+            probs = self.calibrate(decision)
             for k, window in enumerate(batch):
                 if window.start == 0:
                     languages[window.message] = language.guess(window.piece, normalised[k])
@@ -242,15 +261,19 @@ class LinearModel:
                 for k in np.flatnonzero(any_over | gated).tolist()
                 if languages[batch[k].message] == "en" and normalised[k]
             ]
-            contributions = self._batch_contributions(features, rows, self._evidence_heads())
+            contributions = self._batch_contributions(
+                features, rows, self._evidence_heads(), gathered
+            )
             for k in rows:
                 window = batch[k]
                 totals, starts, ends = contributions[k]
                 entries = firing.setdefault(window.message, [])
                 for c in np.flatnonzero(over[k]):
-                    entries.append(_Firing(window, CATEGORIES[c], totals[c], starts, ends))
+                    entries.append(
+                        _Firing(window, CATEGORIES[c], totals[c], starts, ends, mapped[k])
+                    )
                 if gated[k]:
-                    entries.append(_Firing(window, _GATE, totals[-1], starts, ends))
+                    entries.append(_Firing(window, _GATE, totals[-1], starts, ends, mapped[k]))
         return Scored(best, languages, firing)
 
     def _threshold_row(self) -> F32:
@@ -288,7 +311,9 @@ class LinearModel:
             if label in labels and (fired.label == _GATE) == bool(gated):
                 start = fired.window.start
                 if start not in offsets:
-                    offsets[start] = normalize(fired.window.piece, keep_offsets=True)
+                    offsets[start] = fired.normalised or normalize(
+                        fired.window.piece, keep_offsets=True
+                    )
                 evidence.setdefault(label, []).extend(_evidence(fired, offsets[start]))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
@@ -320,7 +345,11 @@ class LinearModel:
         return "minor"
 
     def _batch_contributions(
-        self, features: Features, rows: list[int], heads: Sequence[int]
+        self,
+        features: Features,
+        rows: list[int],
+        heads: Sequence[int],
+        gathered: Sequence[F32] | None = None,
     ) -> dict[int, tuple[F32, I64, I64]]:
         """Per row of `rows` (sorted): per head of `heads`, per token, how much the token pushed
         the score up (heads × tokens + 1; the last column collects whole-text features), and
@@ -328,9 +357,12 @@ class LinearModel:
 
         One pass per feature group serves every row: token starts and anchors are positions in
         one batch buffer, so one searchsorted maps every anchor to its token and one `add.at`
-        sums every row (the test keeps a one-row reference and checks the floats are equal)."""
+        sums every row (the test keeps a one-row reference and checks the floats are equal).
+        `gathered`: each group's signed weights per feature, as `_decision` read them."""
         if not rows:
             return {}
+        if gathered is None:
+            gathered = self._decision(features)[1]
         columns = np.asarray(heads, dtype=np.int64)
         n_cat = columns.size
         wanted = np.asarray(rows, dtype=np.int64)
@@ -342,21 +374,27 @@ class LinearModel:
         totals = np.zeros((int(counts.sum()) + len(rows), n_cat), dtype=np.float32)
         slot = np.full(features.n, -1, dtype=np.int64)  # row -> its place in `rows`
         slot[wanted] = np.arange(len(rows))
-        for group, scale in (
-            (features.chars, features.char_scale),
-            (features.words, features.word_scale),
+        for group, scale, signed in (
+            (features.chars, features.char_scale, gathered[0]),
+            (features.words, features.word_scale, gathered[1]),
         ):
             places = slot[group.row]
             entries = np.flatnonzero(places >= 0)
             if entries.size == 0:
                 continue
             place = places[entries]
-            weights = np.take(self.weights, group.bucket[entries], axis=0)[:, columns]
-            weights = weights * group.sign[entries, None]
+            weights = signed[entries][:, columns]
             anchors = group.anchor[entries]
             which = np.searchsorted(features.token_start, anchors, side="right") - 1 - lo[place]
             which = np.where((anchors < 0) | (which < 0), counts[place], which)
-            np.add.at(totals, base[place] + which, weights * scale[group.row[entries], None])
+            # `add.at` on the flattened table: the same additions in the same order as on the
+            # 2-D one (bit for bit), about 3x faster (numpy's 1-D fast path)
+            cells = (base[place] + which)[:, None] * n_cat + np.arange(n_cat)
+            np.add.at(
+                totals.reshape(-1),
+                cells.reshape(-1),
+                (weights * scale[group.row[entries], None]).reshape(-1),
+            )
         result: dict[int, tuple[F32, I64, I64]] = {}
         for i, row in enumerate(rows):
             tokens = slice(int(lo[i]), int(hi[i]))

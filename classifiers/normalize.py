@@ -6,10 +6,13 @@ masked letters ("f*ck", "a$$"), leetspeak ("sh1t"), spaced letters ("f u c k"), 
 ("fuuuuck") and short spellings ("fkn"). Obfuscated tokens are rewritten only when the result is
 one of `lexicon.OBFUSCATION_TARGETS`, so "win10", "e-mail" or "3rd" are left alone.
 
-With `keep_offsets=True` the result carries `offsets`: `offsets[i]` is the index in the original
-text of normalised character `i`, and `offsets[len(text)]` is `len(original)`, so a normalised
-span `[i, j)` is the original span `[offsets[i], offsets[j])`. A replacement maps onto the whole
-stretch of original text it replaced.
+With `keep_offsets=True` the result maps positions back: normalised character `i` comes from
+original position `original_position(i)`, and `len(text)` maps to `len(original)`, so a
+normalised span `[i, j)` is the original span `[original_position(i), original_position(j))`
+(`original_span`). A replacement maps onto the whole stretch of original text it replaced.
+The map is kept as each step's list of edits (`Layer`) and followed back only for the positions
+asked for: recording costs a few list appends per edit, where an array of every position cost
+about as much as the normalisation itself.
 """
 
 from __future__ import annotations
@@ -17,16 +20,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import numpy as np
-import numpy.typing as npt
-
 from classifiers.lexicon import ABBREVIATIONS, COMPOUND_HEADS, LEET, MASKS, OBFUSCATION_TARGETS
 
-Offsets = npt.NDArray[np.int64]
 Replace = Callable[[re.Match[str]], str | None]
 
 # Window separator used by the batch path: no step below matches across it.
@@ -84,20 +84,52 @@ _NEWLINES = re.compile(r" \n[ \n]*|\n[ \n]+")
 
 
 @dataclass(frozen=True, slots=True)
+class Layer:
+    """One step's edits, in order: where each replacement starts and ends in the text after the
+    step (`new_*`) and in the text before it (`old_*`)."""
+
+    new_start: list[int]
+    new_end: list[int]
+    old_start: list[int]
+    old_end: list[int]
+
+    def back(self, position: int) -> int:
+        """The position before this step of `position` after it."""
+        k = bisect_right(self.new_start, position) - 1
+        if k < 0:
+            return position  # before the first edit
+        if position < self.new_end[k]:
+            return self.old_start[k]  # inside a replacement: where the replaced text began
+        return position - self.new_end[k] + self.old_end[k]
+
+
+Offsets = list[Layer]
+
+
+@dataclass(frozen=True, slots=True)
 class Normalized:
     text: str
-    offsets: Offsets | None = None
+    offsets: Offsets | None = None  # the steps' edits, first step first
+    shift: int = 0  # characters stripped from the start after the last step
+
+    def original_position(self, position: int) -> int:
+        """Where normalised `position` (0..len(text)) comes from in the original text (needs
+        `keep_offsets=True`)."""
+        if self.offsets is None:
+            raise ValueError("normalize(..., keep_offsets=True) is needed for spans")
+        position += self.shift
+        for layer in reversed(self.offsets):
+            position = layer.back(position)
+        return position
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of normalised `[start, end)` (needs `keep_offsets=True`)."""
-        if self.offsets is None:
-            raise ValueError("normalize(..., keep_offsets=True) is needed for spans")
-        return int(self.offsets[start]), int(self.offsets[end])
+        return self.original_position(start), self.original_position(end)
 
 
 def normalize(text: str, *, keep_offsets: bool = False) -> Normalized:
     """The normalised text (and, on request, the map back to `text`)."""
-    offsets = np.arange(len(text) + 1, dtype=np.int64) if keep_offsets else None
+    offsets: Offsets | None = [] if keep_offsets else None
     steps: list[tuple[re.Pattern[str], Replace]] = []
     if "<" in text:
         steps += [(_BLOCK_TAGS, _blank), (_TAG, _tag)]
@@ -115,9 +147,7 @@ def normalize(text: str, *, keep_offsets: bool = False) -> Normalized:
             text, offsets = _sub(pattern, replace, text, offsets)
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
-    if offsets is not None:
-        offsets = offsets[start : end + 1]
-    return Normalized(text[start:end], offsets)
+    return Normalized(text[start:end], offsets, start)
 
 
 def normalize_many(texts: list[str]) -> list[str]:
@@ -218,22 +248,27 @@ _CONFUSABLES = {
 def _apply(
     edits: list[tuple[int, int, str]], text: str, offsets: Offsets | None
 ) -> tuple[str, Offsets | None]:
-    """`text` with each `(start, end, new)` edit made (edits sorted, not overlapping)."""
+    """`text` with each `(start, end, new)` edit made (edits sorted, not overlapping), and the
+    edits recorded as a `Layer` when offsets are kept."""
     if not edits:
         return text, offsets
     pieces: list[str] = []
-    maps: list[Offsets] = []
     last = 0
     for start, end, new in edits:
         pieces += [text[last:start], new]
-        if offsets is not None:
-            maps += [offsets[last:start], np.full(len(new), offsets[start], dtype=np.int64)]
         last = end
     pieces.append(text[last:])
     if offsets is None:
         return "".join(pieces), None
-    maps.append(offsets[last:])
-    return "".join(pieces), np.concatenate(maps)
+    layer = Layer([], [], [], [])
+    grown = 0  # how much longer the new text is so far
+    for start, end, new in edits:
+        layer.new_start.append(start + grown)
+        layer.new_end.append(start + grown + len(new))
+        layer.old_start.append(start)
+        layer.old_end.append(end)
+        grown += len(new) - (end - start)
+    return "".join(pieces), [*offsets, layer]
 
 
 @lru_cache(maxsize=65536)

@@ -80,6 +80,27 @@ def test_offsets_of_a_despaced_word_cover_the_spaced_letters() -> None:
     assert raw[a:b] == "f u c k"
 
 
+def test_offsets_follow_every_step_back() -> None:
+    # entity, stretched letters, a tag, blank runs, spaced letters, leetspeak in a compound,
+    # a punctuation run and a URL: each step's edits are a layer the map follows back
+    raw = "  &amp; Hiii <b>YOU</b>   f u c k, sh1t-for-brains!!!!! see www.x.com/a  "
+    result = normalize(raw, keep_offsets=True)
+    assert result.text == "& hi you fuck, shit-for-brains! see url"
+    assert result.offsets is not None and len(result.offsets) >= 6
+    expected = {
+        "&": "&amp;",
+        "hi": "Hiii",
+        "you": "YOU",
+        "fuck,": "f u c k,",
+        "shit-for-brains!": "sh1t-for-brains!!!!!",
+        "see": "see",
+    }
+    for word, original in expected.items():
+        start = result.text.index(word)
+        a, b = result.original_span(start, start + len(word))
+        assert raw[a:b] == original
+
+
 def test_batch_normalisation_equals_one_by_one() -> None:
     texts = ["A  b\n\nc", "<i>x</i> sh1t", "", "f u c k", "plain text"]
     assert normalize_many(texts) == [normalize(t).text for t in texts]
