@@ -78,6 +78,7 @@ for _c in _BREAKS:
 # non-word character and closes only before one (apostrophes inside words are gone by now).
 _QUOTED = re.compile(r"\"[^\"\x00\n]{1,300}\"|(?<![a-z0-9])'[^'\x00\n]{1,300}'(?![a-z0-9])")
 
+_SIGNS = np.array([-1.0, 1.0], dtype=np.float32)  # by the bit after a feature's bucket
 _powers: list[U64] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 
 
@@ -117,9 +118,10 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     code = np.frombuffer(buffer.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     size = code.size
     is_sep = code == 0
-    seps = np.concatenate([[0], np.cumsum(is_sep)])
+    seps = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(is_sep, out=seps[1:])
     row_of = seps[:-1]
-    starts = np.concatenate([[0], np.flatnonzero(is_sep) + 1])
+    starts = np.flatnonzero(np.concatenate(([True], is_sep)))
     chars_code = np.where(code == 10, 32, code).astype(np.uint64)
     ppow, pinv = _powers_upto(size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
@@ -152,12 +154,16 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     # Tokens.
     low = np.minimum(code, 127)
     is_word = np.where(code >= 128, True, _WORD_TABLE[low]) & ~is_sep
-    edge = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+    edge = np.zeros(size + 1, dtype=np.int8)
+    edge[1:] = is_word
+    edge[:-1] -= is_word
+    edge = -edge  # +1 where a word starts, -1 just past where one ends
     t_start = np.flatnonzero(edge == 1)
     t_end = np.flatnonzero(edge == -1)
     t_row = row_of[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
     t_hash = substring_hash(t_start, t_end) if t_start.size else np.zeros(0, dtype=np.uint64)
-    breaks = np.concatenate([[0], np.cumsum(_BREAK_TABLE[low] | is_sep)])
+    breaks = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(_BREAK_TABLE[low] | is_sep, out=breaks[1:])
     t_sentence = breaks[t_start]
     t_quoted = _quoted(buffer, size)[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
 
@@ -396,8 +402,10 @@ def _group(
         mixed = _salt(mixed, kind)
     mixed = mixed * _MIX
     bucket = (mixed >> np.uint64(64 - bits)).astype(np.int64)
-    sign = ((mixed >> np.uint64(63 - bits)) & np.uint64(1)).astype(np.float32) * 2 - 1
-    return Group(row.astype(np.int64), bucket, sign, anchor.astype(np.int64))
+    sign = _SIGNS[(mixed >> np.uint64(63 - bits)) & np.uint64(1)]
+    return Group(
+        row.astype(np.int64, copy=False), bucket, sign, anchor.astype(np.int64, copy=False)
+    )
 
 
 def _scale(row: I64, n: int, power: float) -> F32:
