@@ -137,6 +137,9 @@ def markdown(card: dict[str, Any]) -> str:
             "(severity included: public sets never say whether abuse targets support staff) "
             "learns from our corpus only, whatever the mapping above says."
         )
+        for head, settings in meta["config"].get("head_settings", {}).items():
+            shown = ", ".join(f"{k} {v}" for k, v in settings.items() if v is not None)
+            out.append(f"- `{head}` head trained with its own settings: {shown}.")
     cv = meta.get("cross_validated")
     if cv:
         out += ["", "## Cross-validated (out-of-fold, train+dev; optimistic)", _summary(cv)]

@@ -81,7 +81,7 @@ def train(data: tuple[str, ...], out: Path, public_dir: Path, quiet: bool) -> No
     """Train the classifier (fixed seeds) and write it with its model card."""
     from classifiers.card import write_card
     from classifiers.public import TRAIN_READERS, PublicDataError
-    from classifiers.train import TrainConfig
+    from classifiers.train import config_for
     from classifiers.train import train as run_training
 
     sets = ["davidson"]
@@ -96,7 +96,7 @@ def train(data: tuple[str, ...], out: Path, public_dir: Path, quiet: bool) -> No
             raise click.BadParameter(
                 f"{item!r} is neither a public set nor a file", param_hint="--data"
             )
-    config = TrainConfig(public_sets=tuple(sets), public_dir=public_dir, extra_files=files)
+    config = config_for(sets, public_dir=public_dir, extra_files=files)
     try:
         model, _facts = run_training(config, show_progress=not quiet)
     except PublicDataError as exc:

@@ -49,6 +49,33 @@ Progress = Callable[[int], None]
 SEED = 20240611
 
 
+@dataclass(frozen=True, slots=True)
+class HeadSettings:
+    """Per-head settings that replace `TrainConfig`'s for one head (None: keep the config's)."""
+
+    c: float | None = None
+    public_weight: float | None = None
+    # Naive-Bayes feature scaling (NB-LR, Wang & Manning 2012): each feature column is scaled by
+    # |log-count ratio| of the head's positives vs negatives (weighted presence, `nb_alpha`
+    # smoothing) before the fit and the coefficients multiplied back, so the saved weights score
+    # unscaled features as before; a feature-wise prior, not a new feature.
+    nb_alpha: float | None = None
+
+
+# The public variant (`--data olid/hasoc`) only: its `offensive` head is what the OLID and HASOC
+# benchmarks score. Chosen on the public *dev* parts (threshold on one hash half, macro-F1 on
+# the other, both ways, averaged; test sets unseen), TF-IDF baseline 0.709 on OLID dev, 0.654 on
+# HASOC dev; out-of-fold F1 on our corpus (2.5 % false flags) in brackets. Shared settings (C 30,
+# weight 1): 0.691 / 0.634 (0.766). NB scaling with C 3, weight 5: 0.734 / 0.671 (0.706), the
+# least own cost among settings at least 0.02 over the baseline on OLID dev (C 1, weight 10:
+# 0.731 / 0.666 (0.669)); nearer our corpus, C 10, weight 3: 0.727 / 0.666 (0.728). Without NB
+# scaling no C (0.3-30) or weight (1-30) got past 0.709 on OLID dev. The public tweets pull the
+# abuse gate away from support messages: the variant trades own F1 for the public benchmarks.
+PUBLIC_VARIANT_HEADS: dict[str, HeadSettings] = {
+    "offensive": HeadSettings(c=3.0, public_weight=5.0, nb_alpha=1.0)
+}
+
+
 @dataclass
 class TrainConfig:
     corpus_dir: Path = corpus.DATA_DIR
@@ -84,10 +111,27 @@ class TrainConfig:
     # over train+dev at the same 2.5 % false flags: 0.747 without it, 0.808 with it (extreme
     # recall 0.39 -> 0.57, 198 extreme messages), on the corpus of session 3.
     abuse_gate: bool = True
+    head_settings: dict[str, HeadSettings] = field(default_factory=dict)
 
     def heads_of(self, origin: str) -> tuple[str, ...]:
         """The heads rows from public set `origin` teach."""
         return self.set_heads.get(origin, self.public_heads)
+
+    def head(self, head: str) -> HeadSettings:
+        """`head`'s settings, the config's own where `head_settings` says nothing."""
+        own = self.head_settings.get(head, HeadSettings())
+        return HeadSettings(
+            c=self.c if own.c is None else own.c,
+            public_weight=self.public_weight if own.public_weight is None else own.public_weight,
+            nb_alpha=own.nb_alpha,
+        )
+
+
+def config_for(sets: Sequence[str], **kwargs: Any) -> TrainConfig:
+    """The config `conduct train` uses for these public sets: the public variant's head
+    settings whenever a set outside `public.SHIPPABLE` is in."""
+    heads = PUBLIC_VARIANT_HEADS if set(sets) - public.SHIPPABLE else {}
+    return TrainConfig(public_sets=tuple(sets), head_settings=dict(heads), **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +228,8 @@ def _head_weights(examples: Sequence[Example], head: str, config: TrainConfig) -
     own_total = float(weights[own].sum())
     public_total = float(weights[~own].sum())
     if public_total and own_total:
-        weights[~own] *= config.public_weight * own_total / public_total
+        public_weight = config.head(head).public_weight or 0.0
+        weights[~own] *= public_weight * own_total / public_total
     gold = np.array([e.labels.get(head, 0) for e in examples]) == 1
     positive, negative = float(weights[gold].sum()), float(weights[~gold].sum())
     if positive and negative > positive:
@@ -195,6 +240,7 @@ def _head_weights(examples: Sequence[Example], head: str, config: TrainConfig) -
 def fit_heads(
     matrix: Any, examples: Sequence[Example], config: TrainConfig, progress: Progress | None
 ) -> tuple[F32, F32]:
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     weights = np.zeros((matrix.shape[1], len(HEADS)), dtype=np.float32)
@@ -209,11 +255,31 @@ def fit_heads(
             # nothing to learn (e.g. a fold without that label): a constant, never firing score
             bias[h] = 8.0 if rows.size and gold.min() == 1 else -8.0
             continue
-        model = LogisticRegression(C=config.c, solver="liblinear", max_iter=400, random_state=SEED)
-        model.fit(matrix[rows], gold, sample_weight=sample_weight[rows])
-        weights[:, h] = model.coef_[0]
+        settings = config.head(head)
+        x = matrix[rows]
+        scale = None
+        if settings.nb_alpha is not None:
+            scale = nb_scale(x, gold, sample_weight[rows], settings.nb_alpha)
+            x = x @ sparse.diags(scale)
+        model = LogisticRegression(
+            C=settings.c, solver="liblinear", max_iter=400, random_state=SEED
+        )
+        model.fit(x, gold, sample_weight=sample_weight[rows])
+        weights[:, h] = model.coef_[0] if scale is None else model.coef_[0] * scale
         bias[h] = model.intercept_[0]
     return weights, bias
+
+
+def nb_scale(matrix: Any, gold: npt.NDArray[Any], weights: F32, alpha: float) -> F32:
+    """Per feature column |log((p_j / |p|) / (q_j / |q|))|, p and q the weighted counts of
+    positive and negative rows where the feature is present, plus `alpha` (NB-LR)."""
+    present = matrix.copy()
+    present.data = (present.data != 0).astype(np.float64)
+    positive = gold == 1
+    p = present.T @ np.where(positive, weights, 0.0).astype(np.float64) + alpha
+    q = present.T @ np.where(positive, 0.0, weights).astype(np.float64) + alpha
+    scale: F32 = np.abs(np.log((p / p.sum()) / (q / q.sum()))).astype(np.float32)
+    return scale
 
 
 def _platt(decision: F32, gold: npt.NDArray[np.bool_]) -> tuple[float, float]:
@@ -418,6 +484,11 @@ def _meta(
         "false_flag_limit": config.false_flag_limit,
         "extreme_recall": config.extreme_recall,
         "abuse_gate": config.abuse_gate,
+        **(
+            {"head_settings": {h: asdict(v) for h, v in config.head_settings.items()}}
+            if config.head_settings
+            else {}
+        ),
         "seed": SEED,
         "examples": n_examples,
     }

@@ -131,3 +131,30 @@ def test_the_abuse_gate_is_chosen_with_the_category_thresholds(tmp_path: Path) -
     # the out-of-fold figures are those of the labels the model gives (gate included)
     cv = gated.meta["cross_validated"]
     assert cv["false_flag_rate"] <= 0.025 + 1e-9
+
+
+def test_only_the_public_variant_gets_its_head_settings() -> None:
+    from classifiers.train import PUBLIC_VARIANT_HEADS, config_for
+
+    shipped = config_for(("davidson",))
+    assert shipped == TrainConfig(public_sets=("davidson",))
+    assert shipped.head("offensive").nb_alpha is None
+    assert shipped.head("offensive").c == shipped.c
+    variant = config_for(("davidson", "olid", "hasoc"))
+    assert variant.head_settings == PUBLIC_VARIANT_HEADS
+    assert variant.head("offensive") == PUBLIC_VARIANT_HEADS["offensive"]
+    assert variant.head("insult").c == variant.c  # the other heads keep the shared settings
+
+
+def test_nb_scale_favours_features_that_tell_the_classes_apart() -> None:
+    import numpy as np
+    import pytest
+    from scipy import sparse
+
+    from classifiers.train import nb_scale
+
+    # column 0 only in positives, column 1 in every row: |log((3/6) / (1/4))|, |log((3/6) / (3/4))|
+    matrix = sparse.csr_matrix(np.array([[1.0, 1.0], [1.0, -1.0], [0.0, 1.0], [0.0, 1.0]]))
+    gold = np.array([1, 1, 0, 0])
+    scale = nb_scale(matrix, gold, np.ones(4, dtype=np.float32), 1.0)
+    assert scale == pytest.approx([np.log(2.0), np.log(1.5)], rel=1e-5)
