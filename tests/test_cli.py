@@ -38,3 +38,12 @@ def test_every_command_has_help(command: str) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def test_a_public_offensive_head_needs_a_public_set_to_tune_for(tmp_path: os.PathLike[str]) -> None:
+    result = CliRunner().invoke(
+        main, ["train", "--offensive-head", "public", "--out", os.fspath(tmp_path), "--quiet"]
+    )
+    assert result.exit_code == 2
+    assert "--data olid" in result.output
+    assert not os.listdir(tmp_path)  # refused before any training

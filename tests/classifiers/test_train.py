@@ -133,14 +133,18 @@ def test_the_abuse_gate_is_chosen_with_the_category_thresholds(tmp_path: Path) -
     assert cv["false_flag_rate"] <= 0.025 + 1e-9
 
 
-def test_only_the_public_variant_gets_its_head_settings() -> None:
+def test_only_a_public_head_on_request_gets_its_head_settings() -> None:
     from classifiers.train import PUBLIC_VARIANT_HEADS, config_for
 
     shipped = config_for(("davidson",))
     assert shipped == TrainConfig(public_sets=("davidson",))
     assert shipped.head("offensive").nb_alpha is None
     assert shipped.head("offensive").c == shipped.c
-    variant = config_for(("davidson", "olid", "hasoc"))
+    # --data olid hasoc alone keeps the support-first settings; Davidson alone has nothing
+    # to tune for
+    assert config_for(("davidson", "olid", "hasoc")).head_settings == {}
+    assert config_for(("davidson",), public_head=True).head_settings == {}
+    variant = config_for(("davidson", "olid", "hasoc"), public_head=True)
     assert variant.head_settings == PUBLIC_VARIANT_HEADS
     assert variant.head("offensive") == PUBLIC_VARIANT_HEADS["offensive"]
     assert variant.head("insult").c == variant.c  # the other heads keep the shared settings
