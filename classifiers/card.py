@@ -144,10 +144,23 @@ def markdown(card: dict[str, Any]) -> str:
     if cv:
         out += ["", "## Cross-validated (out-of-fold, train+dev; optimistic)", _summary(cv)]
     for variant, figures in card.get("evaluation", {}).items():
-        out += ["", f"## Evaluation: {variant} variant", _evaluation(figures)]
+        out += ["", f"## Evaluation: {variant} variant"]
+        if variant in VARIANTS:
+            out += [f"{VARIANTS[variant]}; model `{figures.get('model', '?')}`.", ""]
+        out.append(_evaluation(figures))
     if card.get("bench"):
         out += ["", "## Speed (`conduct bench classify`)", _bench(card["bench"])]
     return "\n".join(out) + "\n"
+
+
+VARIANTS = {
+    "shipped": "`conduct train`: our corpus and Davidson (the model in this directory)",
+    "public": "`conduct train --data olid --data hasoc`: OLID and HASOC added (not shippable)",
+    "public-tuned": "`conduct train --data olid --data hasoc --offensive-head public`: the "
+    "`offensive` head (the abuse gate, and what the public benchmarks score) trained for the "
+    "public sets (NB-LR feature scaling, C 3, public weight 5); better on tweets, worse on "
+    "support messages",
+}
 
 
 def _summary(figures: dict[str, Any]) -> str:

@@ -465,6 +465,8 @@ def _meta(
     }
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     variant = "shipped" if set(config.public_sets) <= public.SHIPPABLE else "public"
+    if config.head_settings:
+        variant += "-tuned"  # `--offensive-head public`: reported apart from the plain variant
     digest = corpus.file_digests(corpus_paths)
     features = {
         "version": FEATURE_VERSION,
