@@ -261,19 +261,24 @@ class LinearModel:
                 for k in np.flatnonzero(any_over | gated).tolist()
                 if languages[batch[k].message] == "en" and normalised[k]
             ]
-            contributions = self._batch_contributions(
-                features, rows, self._evidence_heads(), gathered
-            )
+            # evidence only for the heads that fire somewhere in these rows (each head's column
+            # is summed on its own, so leaving the others out changes no value)
+            heads = np.flatnonzero(over[rows].any(axis=0)).tolist()
+            if gated[rows].any():
+                heads.append(self._index[GATE_HEAD])
+            column = {head: i for i, head in enumerate(heads)}
+            contributions = self._batch_contributions(features, rows, heads, gathered)
             for k in rows:
                 window = batch[k]
                 totals, starts, ends = contributions[k]
                 entries = firing.setdefault(window.message, [])
-                for c in np.flatnonzero(over[k]):
+                for c in np.flatnonzero(over[k]).tolist():
                     entries.append(
-                        _Firing(window, CATEGORIES[c], totals[c], starts, ends, mapped[k])
+                        _Firing(window, CATEGORIES[c], totals[column[c]], starts, ends, mapped[k])
                     )
                 if gated[k]:
-                    entries.append(_Firing(window, _GATE, totals[-1], starts, ends, mapped[k]))
+                    gate = totals[column[self._index[GATE_HEAD]]]
+                    entries.append(_Firing(window, _GATE, gate, starts, ends, mapped[k]))
         return Scored(best, languages, firing)
 
     def _threshold_row(self) -> F32:
@@ -327,11 +332,6 @@ class LinearModel:
             dict(self.thresholds),
             flagged_severity,
         )
-
-    def _evidence_heads(self) -> list[int]:
-        """Columns evidence is worked out for: the categories, and the gate head if any."""
-        heads = list(range(len(CATEGORIES)))
-        return heads if self.gate_threshold is None else [*heads, self._index[GATE_HEAD]]
 
     def _gate_index(self) -> int:
         return self._index[GATE_HEAD] if self.gate_threshold is not None else -1
