@@ -184,7 +184,8 @@ class LinearModel:
     def _decision(self, features: Features) -> tuple[F32, list[F32]]:
         """`decision`, and per feature group each feature's signed weights (features × heads),
         which evidence reuses instead of reading the weight matrix again."""
-        out = np.tile(self.bias, (features.n, 1))
+        out = np.empty((features.n, self.bias.size), dtype=np.float32)
+        out[:] = self.bias  # (`np.tile` costs several times more on a one-window batch)
         gathered: list[F32] = []
         for group, scale in (
             (features.chars, features.char_scale),
