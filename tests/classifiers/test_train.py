@@ -134,20 +134,22 @@ def test_the_abuse_gate_is_chosen_with_the_category_thresholds(tmp_path: Path) -
 
 
 def test_only_a_public_head_on_request_gets_its_head_settings() -> None:
-    from classifiers.train import PUBLIC_VARIANT_HEADS, config_for
+    from classifiers.train import PUBLIC_VARIANT_HEADS, SHIPPED_HEADS, config_for
 
     shipped = config_for(("davidson",))
     assert shipped == TrainConfig(public_sets=("davidson",))
     assert shipped.head("offensive").nb_alpha is None
     assert shipped.head("offensive").c == shipped.c
+    assert shipped.head_settings == SHIPPED_HEADS  # NB scaling on the category heads only
+    assert shipped.head("insult").nb_alpha == 1.0 and shipped.head("insult").c == shipped.c
     # --data olid hasoc alone keeps the support-first settings; Davidson alone has nothing
     # to tune for
-    assert config_for(("davidson", "olid", "hasoc")).head_settings == {}
-    assert config_for(("davidson",), public_head=True).head_settings == {}
+    assert config_for(("davidson", "olid", "hasoc")).head_settings == SHIPPED_HEADS
+    assert config_for(("davidson",), public_head=True).head_settings == SHIPPED_HEADS
     variant = config_for(("davidson", "olid", "hasoc"), public_head=True)
-    assert variant.head_settings == PUBLIC_VARIANT_HEADS
+    assert variant.head_settings == SHIPPED_HEADS | PUBLIC_VARIANT_HEADS
     assert variant.head("offensive") == PUBLIC_VARIANT_HEADS["offensive"]
-    assert variant.head("insult").c == variant.c  # the other heads keep the shared settings
+    assert variant.head("insult") == config_for(("davidson",)).head("insult")  # others as shipped
 
 
 def test_nb_scale_favours_features_that_tell_the_classes_apart() -> None:
