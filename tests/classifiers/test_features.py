@@ -50,3 +50,44 @@ def test_an_apostrophe_is_not_a_quotation_mark() -> None:
     possessive = _buckets(["the customers' fault, not the agents' fault"], 0, "words")
     plain = _buckets(["the customers fault, not the agents fault"], 0, "words")
     assert possessive == plain
+
+
+def test_near_equals_a_token_by_token_reference() -> None:
+    # `_near` shifts tokens laid out with gaps between sentences; the reference looks at each
+    # token's neighbours one by one, within its sentence
+    from classifiers.features import _LAG_MASKS, _LEAD_MASKS, _REACH, _near
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 5, 40, 300):
+        roles = rng.integers(0, 64, size) * (rng.random(size) < 0.4)
+        sentence = np.sort(rng.integers(0, max(size // 4, 1), size))
+        expected = np.zeros(size, dtype=np.int64)
+        for i in range(size):
+            for lag in range(1, _REACH + 1):
+                if i - lag >= 0 and sentence[i - lag] == sentence[i]:
+                    expected[i] |= roles[i - lag] & _LAG_MASKS[lag]
+                if i + lag < size and sentence[i + lag] == sentence[i]:
+                    expected[i] |= roles[i + lag] & _LEAD_MASKS[lag]
+        assert _near(roles, sentence).tolist() == expected.tolist()
+
+
+def test_a_cue_phrase_never_spans_two_texts_of_a_batch() -> None:
+    from classifiers.lexicon import CUES
+
+    phrases = [p.split() for words in CUES.values() for p in words]
+    two = next(p for p in phrases if len(p) == 2)
+    three = next(p for p in phrases if len(p) == 3)
+    for first, rest in ((two[:1], two[1:]), (three[:1], three[1:]), (three[:2], three[2:])):
+        left, right = "well " + " ".join(first), " ".join(rest) + " anyway"
+        assert _buckets([left, right], 0, "words") == _buckets([left], 0, "words")
+        assert _buckets([left, right], 1, "words") == _buckets([right], 0, "words")
+
+
+def test_a_whole_three_word_cue_phrase_adds_cue_features(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import classifiers.features as features_module
+    from classifiers.lexicon import CUES
+
+    three = next(p for words in CUES.values() for p in words if len(p.split()) == 3)
+    with_cues = _buckets([three], 0, "words")
+    monkeypatch.setattr(features_module, "_cue_features", lambda *args: None)
+    assert len(with_cues) > len(_buckets([three], 0, "words"))
