@@ -85,6 +85,8 @@ SHIPPED_HEADS: dict[str, HeadSettings] = {c: HeadSettings(nb_alpha=1.0) for c in
 # 0.666 (0.669)); nearer our corpus, C 10, weight 3: 0.727 / 0.666 (0.728). Without NB scaling
 # no C (0.3-30) or weight (1-30) got past 0.709 on OLID dev. The public tweets pull the abuse
 # gate away from support messages: this head trades own F1 for the public benchmarks.
+# (Out-of-fold figures in brackets were measured before `SHIPPED_HEADS`; with it, held-out F1
+# 0.802 for the plain public variant and 0.739 for this one.)
 PUBLIC_VARIANT_HEADS: dict[str, HeadSettings] = {
     "offensive": HeadSettings(c=3.0, public_weight=5.0, nb_alpha=1.0)
 }
