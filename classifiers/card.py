@@ -158,7 +158,7 @@ VARIANTS = {
     "public": "`conduct train --data olid --data hasoc`: OLID and HASOC added (not shippable)",
     "public-tuned": "`conduct train --data olid --data hasoc --offensive-head public`: the "
     "`offensive` head (the abuse gate, and what the public benchmarks score) trained for the "
-    "public sets (NB-LR feature scaling, C 3, public weight 5); better on tweets, worse on "
+    "public sets (`PUBLIC_VARIANT_HEADS` in classifiers/train.py); better on tweets, worse on "
     "support messages",
 }
 
