@@ -8,6 +8,7 @@ English ones, so short or mixed messages stay assessed.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from classifiers.lexicon import STOPWORDS
@@ -32,6 +33,8 @@ for _lang, _words in STOPWORDS.items():
 for _word, _langs in list(_WORD_LANGS.items()):
     if ENGLISH in _langs and len(_langs) > 1:
         _WORD_LANGS[_word] = tuple(lang for lang in _langs if lang != ENGLISH)
+# Characters from the first recognised script up: the only ones `_script` needs to look up.
+_HIGH = re.compile("[\u0370-\U0010ffff]+")
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'\n\t\r"})
 
 
@@ -62,19 +65,19 @@ def _script(text: str) -> str:
     """The non-Latin script most letters are in, or "" (Latin, or too few letters)."""
     if text.isascii():
         return ""
+    # Only letters from U+0370 up can name a script, so only runs of such characters are looked
+    # at (most non-ASCII support text is Latin accents or emoji); the letters of the whole text
+    # are counted only when some script was seen.
     counts: dict[str, int] = {}
-    letters = 0
-    for char in text:
-        if not char.isalpha():
-            continue
-        letters += 1
-        code = ord(char)
-        if code < 0x0370:
-            continue
-        script = _SCRIPTS[bisect_right(_STARTS, code) - 1][1] if code >= _STARTS[0] else ""
-        if script:
-            counts[script] = counts.get(script, 0) + 1
+    for run in _HIGH.findall(text):
+        for char in run:
+            if not char.isalpha():
+                continue
+            script = _SCRIPTS[bisect_right(_STARTS, ord(char)) - 1][1]
+            if script:
+                counts[script] = counts.get(script, 0) + 1
     if not counts:
         return ""
+    letters = sum(1 for char in text if char.isalpha())
     script, hits = max(counts.items(), key=lambda item: item[1])
     return script if hits * 2 > letters and hits >= 3 else ""

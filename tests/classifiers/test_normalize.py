@@ -189,3 +189,68 @@ def test_literal_first_patterns_match_what_their_plain_forms_match(name: str) ->
     for text in (edge, folded):
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert fast.search(edge) is not None
+
+
+def _reference_deobfuscate_all(text: str) -> str:
+    """`_deobfuscate_all` as it was written first: every `_MIXED` match grown to its token."""
+    edits: list[tuple[int, int, str]] = []
+    last_end = -1
+    for match in normalize_module._MIXED.finditer(text):
+        if match.start() < last_end:
+            continue
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] in normalize_module._TOKEN_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in normalize_module._TOKEN_CHARS:
+            end += 1
+        last_end = end
+        new = normalize_module._deobfuscate_token(text[start:end])
+        if new is not None:
+            edits.append((start, end, new))
+    return normalize_module._apply(edits, text, None)[0]
+
+
+def _fuzz_texts(count: int) -> list[str]:
+    import random
+
+    rng = random.Random(5)
+    alphabet = list("abcfkstuz019@$!|€£+¡*#%_.?- \n\x00'é")
+    return ["".join(rng.choices(alphabet, k=rng.randint(0, 14))) for _ in range(count)]
+
+
+def test_symbol_anchored_scan_rewrites_what_the_plain_scan_rewrites() -> None:
+    texts = [normalize_module._fold(t) for t in _sample_texts()] + _fuzz_texts(20000)
+    texts += ["sh1t", "a$$ f*ck @user b!tch", "x.y e-mail f**k-wits 3rd", "!!f @@x _$h1t"]
+    rewritten = 0
+    for text in texts:
+        ours = normalize_module._deobfuscate_all(text, None)[0]
+        assert ours == _reference_deobfuscate_all(text), text
+        rewritten += ours != text
+    assert rewritten > 100  # the texts exercise the rewrite, not only the scan
+
+
+def test_email_check_says_yes_whenever_the_pattern_matches() -> None:
+    texts = [normalize_module._fold(t) for t in _sample_texts()]
+    texts += [
+        "mail me at a.b@x.co now",
+        "@user hi",
+        "x@y",
+        "a@b.c",
+        "q@w.er.",
+        "@a.bc",
+        "a@mail.x.co",
+    ]
+    matched = 0
+    for text in texts:
+        if normalize_module._EMAIL.search(text):
+            matched += 1
+            assert normalize_module._has_email(text), text
+    assert matched >= 2
+    assert not normalize_module._has_email("@user hi")
+
+
+def test_has_checks_answer_whether_a_needle_is_in_the_text() -> None:
+    for needles in (("@",), ("  ", "\t"), ("\u200b", "\ufeff")):
+        check = normalize_module._has(*needles)
+        for text in ("", "a@b", "a  b", "a\tb", "x\u200by", "\ufeff", "plain", "é"):
+            assert check(text) == any(n in text for n in needles)
