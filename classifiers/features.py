@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,12 +69,16 @@ _SALTS = {
     )
 }
 _BREAKS = frozenset(".!?;:\n")
-_WORD_TABLE = np.zeros(128, dtype=bool)
+# Indexed by a character's code point capped at 128: a word character (every character beyond
+# ASCII is one; the separator, 0, is not), a sentence break (the separator is one).
+_WORD_TABLE = np.zeros(129, dtype=bool)
 for _c in "abcdefghijklmnopqrstuvwxyz0123456789":
     _WORD_TABLE[ord(_c)] = True
-_BREAK_TABLE = np.zeros(128, dtype=bool)
+_WORD_TABLE[128] = True
+_BREAK_TABLE = np.zeros(129, dtype=bool)
 for _c in _BREAKS:
     _BREAK_TABLE[ord(_c)] = True
+_BREAK_TABLE[0] = True
 
 # Quotation marks around at most 300 characters of one line; a single quote opens only after a
 # non-word character and closes only before one (apostrophes inside words are gone by now).
@@ -80,6 +86,8 @@ _QUOTED = re.compile(r"\"[^\"\x00\n]{1,300}\"|(?<![a-z0-9])'[^'\x00\n]{1,300}'(?
 
 _SIGNS = np.array([-1.0, 1.0], dtype=np.float32)  # by the bit after a feature's bucket
 _powers: list[U64] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+_arange: list[I64] = [np.arange(0, dtype=np.int64)]
+_CHAR_N_ARRAY = np.array(CHAR_NS, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +129,10 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     seps = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(is_sep, out=seps[1:])
     row_of = seps[:-1]
-    starts = np.flatnonzero(np.concatenate(([True], is_sep)))
+    # 0 and each position after a separator (`concatenate` with a Python list costs more)
+    separators = np.flatnonzero(is_sep)
+    starts = np.zeros(separators.size + 1, dtype=np.int64)
+    np.add(separators, 1, out=starts[1:])
     chars_code = np.where(code == 10, 32, code).astype(np.uint64)
     ppow, pinv = _powers_upto(size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
@@ -132,15 +143,21 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
         return result
 
     # Character n-grams: the hash of every position for each n at once (contiguous slices),
-    # laid out position by position so features come out sorted by row.
+    # laid out position by position so features come out sorted by row. An n-gram is whole
+    # when it ends by its text's end: `room` is how far that is from each position (0 on a
+    # separator).
     width = len(CHAR_NS)
+    ends = np.empty(separators.size + 1, dtype=np.int64)
+    ends[:-1] = separators
+    ends[-1] = size
+    here = _positions(size)
+    room = ends[row_of] - here
+    valid = room[:, None] >= _CHAR_N_ARRAY
     grams = np.zeros((size, width), dtype=np.uint64)
-    valid = np.zeros((size, width), dtype=bool)
     for k, n in enumerate(CHAR_NS):
         count = size - n + 1
         if count <= 0:
             continue
-        valid[:count, k] = seps[n : n + count] == seps[:count]
         grams[:count, k] = (
             ppow[n - 1 : n - 1 + count] * (prefix[n : n + count] - prefix[:count])
         ) ^ np.uint64(n)
@@ -148,12 +165,13 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     position = kept // width
     rows = [row_of[position]]
     hashes = [grams.ravel()[kept]]
-    anchors = [position + (code[position] == 32)]
+    # an n-gram starting on a space is anchored on the character after it
+    anchors = [(here + (code == 32))[position]]
     chars = _group(rows, hashes, anchors, "char", bits)
 
     # Tokens.
-    low = np.minimum(code, 127)
-    is_word = np.where(code >= 128, True, _WORD_TABLE[low]) & ~is_sep
+    low = np.minimum(code, 128)
+    is_word = _WORD_TABLE[low]
     edge = np.zeros(size + 1, dtype=np.int8)
     edge[1:] = is_word
     edge[:-1] -= is_word
@@ -163,7 +181,7 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     t_row = row_of[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
     t_hash = substring_hash(t_start, t_end) if t_start.size else np.zeros(0, dtype=np.uint64)
     breaks = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(_BREAK_TABLE[low] | is_sep, out=breaks[1:])
+    np.cumsum(_BREAK_TABLE[low], out=breaks[1:])
     t_sentence = breaks[t_start]
     t_quoted = _quoted(buffer, size)[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
 
@@ -303,6 +321,10 @@ def _cue_features(
     at = np.flatnonzero(found)
     if at.size == 0:
         return
+    if at.size <= _FEW_CUES:
+        hits = found[at].tolist()
+        _few_cue_features(at.tolist(), hits, t_row, t_start, near, rows, hashes, anchors)
+        return
     block = np.array([0, count, 2 * count - 1])  # where each length's probes start
     size = np.searchsorted(block, at, side="right")  # words in the phrase: 1, 2 or 3
     first = at - block[size - 1]
@@ -326,6 +348,72 @@ def _cue_features(
             rows.append(t_row[start[lo:hi]])
             hashes.append(salt[lo:hi])
             anchors.append(t_start[start[lo:hi] + k])
+
+
+# Up to this many cue phrase hits (a message has a handful), `_few_cue_features` builds the
+# features in Python: about twenty numpy calls on a few items each cost more than the loop.
+_FEW_CUES = 32
+# Per cue theme and role (target kinds, quoted, bare): the salt of the cue feature, as an int.
+_CUE_ROLE_SALTS = [
+    [int(_SALTS["cue"] ^ theme_salt ^ role_salt) for role_salt in _ROLE_SALTS]
+    for theme_salt in _CUE_SALTS
+]
+_BARE_ROLE = _QUOTED_BIT + 1
+_ROLE_MASK = (1 << _BARE_ROLE) - 1
+# per value of a token's `near` bits: the roles of its cue features, the bare one last
+_ROLES_OF = [
+    (*(role for role in range(_BARE_ROLE) if bits >> role & 1), _BARE_ROLE)
+    for bits in range(1 << _BARE_ROLE)
+]
+
+
+@cache
+def _bits_of(value: int) -> tuple[int, ...]:
+    """The set bits of `value`, lowest first (a cue phrase's themes)."""
+    return tuple(bit for bit in range(value.bit_length()) if value >> bit & 1)
+
+
+def _few_cue_features(
+    at: list[int],
+    found: list[int],
+    t_row: I64,
+    t_start: I64,
+    near: I64,
+    rows: list[I64],
+    hashes: list[U64],
+    anchors: list[I64],
+) -> None:
+    """`_cue_features` from its lookup on: the same features in the same order (per phrase
+    length, per word of the phrase, per occurrence, theme and role), as one array each."""
+    count = t_row.size
+    tokens = t_row.tolist()
+    nears = near.tolist()
+    by_size: tuple[list[tuple[int, int]], ...] = ([], [], [])  # per length: (first token, salt)
+    for probe, themes in zip(at, found, strict=True):
+        if probe < count:
+            size, first = 1, probe
+        elif probe < 2 * count - 1:
+            size, first = 2, probe - count
+        else:
+            size, first = 3, probe - (2 * count - 1)
+        if tokens[first] != tokens[first + size - 1]:
+            continue  # a phrase never spans two texts
+        roles = _ROLES_OF[nears[first] & _ROLE_MASK]
+        for theme in _bits_of(themes):
+            theme_salts = _CUE_ROLE_SALTS[theme]
+            by_size[size - 1].extend((first, theme_salts[role]) for role in roles)
+    firsts: list[int] = []
+    salts: list[int] = []
+    words: list[int] = []  # the token each feature is anchored on
+    for size, features in enumerate(by_size, start=1):
+        for k in range(size):
+            firsts += [first for first, _salt in features]
+            salts += [salt for _first, salt in features]
+            words += [first + k for first, _salt in features]
+    if firsts:
+        rows.append(t_row[firsts])
+        hashes.append(np.array(salts, dtype=np.uint64))
+        anchors.append(t_start[words])
 
 
 _role_table: list[tuple[U64, I64]] = []
@@ -358,24 +446,35 @@ _LEAD_MASKS = [
 _REACH = 4  # tokens looked at on each side
 
 
+# Offsets from a token to the tokens it reaches (`_REACH` on each side) in a row padded with
+# `_REACH` slots at each end, and per offset the role bits passed on: a token `lag` before
+# another reaches it with `_LAG_MASKS[lag]`, one `lag` after it with `_LEAD_MASKS[lag]`.
+_OFFSETS = np.array([*range(0, _REACH), *range(_REACH + 1, 2 * _REACH + 1)], dtype=np.int64)
+_OFFSET_MASKS = np.array(
+    [_LEAD_MASKS[_REACH - o] if o < _REACH else _LAG_MASKS[o - _REACH] for o in _OFFSETS.tolist()],
+    dtype=np.int64,
+)
+
+
 def _near(roles: I64, sentence: I64) -> I64:
     """Per token, the role bits of tokens close before or after it in the same sentence.
 
-    The tokens are laid out with `_REACH` empty slots before each sentence (and after the
-    last), so shifting the whole row by a lag never reaches into another sentence: two numpy
-    operations per lag and side instead of five."""
-    if roles.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    sentence_number = np.zeros(roles.size, dtype=np.int64)
-    np.cumsum(sentence[1:] != sentence[:-1], out=sentence_number[1:])
-    slot = np.arange(roles.size) + _REACH * (sentence_number + 1)
-    laid = np.zeros(int(slot[-1]) + _REACH + 1, dtype=np.int64)
-    laid[slot] = roles
-    near = np.zeros_like(laid)
-    for lag in range(1, _REACH + 1):
-        near[lag:] |= laid[:-lag] & _LAG_MASKS[lag]
-        near[:-lag] |= laid[lag:] & _LEAD_MASKS[lag]
-    result: I64 = near[slot]
+    Only the few tokens that have a role pass bits on: each is spread to the tokens within
+    `_REACH` of it in its sentence (`sentence` is non-decreasing, so equal values mean the same
+    sentence; the padding's -1 is no sentence) by one `bitwise_or.at`, whose order cannot
+    change an OR. About ten numpy calls on a few dozen items, where shifting the whole row
+    took twenty on all of it."""
+    size = roles.size
+    source = np.flatnonzero(roles)
+    if source.size == 0:
+        return np.zeros(size, dtype=np.int64)
+    padded = np.full(size + 2 * _REACH, -1, dtype=np.int64)
+    padded[_REACH : _REACH + size] = sentence
+    target = source[:, None] + _OFFSETS  # in padded positions
+    reached = padded[target] == sentence[source, None]
+    near = np.zeros(size + 2 * _REACH, dtype=np.int64)
+    np.bitwise_or.at(near, target[reached], (roles[source, None] & _OFFSET_MASKS)[reached])
+    result: I64 = near[_REACH : _REACH + size]
     return result
 
 
@@ -404,26 +503,40 @@ def _group(
     bits: int,
     sort: bool = False,
 ) -> Group:
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    mixed = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-    anchor = np.concatenate(anchors) if anchors else np.zeros(0, dtype=np.int64)
+    row, mixed = _joined(rows, np.int64), _joined(hashes, np.uint64)
+    anchor = _joined(anchors, np.int64)
     if sort:
         order = np.argsort(row, kind="stable")
         row, mixed, anchor = row[order], mixed[order], anchor[order]
     if kind:
         mixed = _salt(mixed, kind)
     mixed = mixed * _MIX
-    bucket = (mixed >> np.uint64(64 - bits)).astype(np.int64)
-    sign = _SIGNS[(mixed >> np.uint64(63 - bits)) & np.uint64(1)]
+    # Both are below 2**63, so reading the bits as int64 gives the same numbers without a copy,
+    # and numpy indexes with int64 without converting (about half the time of uint64).
+    bucket = (mixed >> np.uint64(64 - bits)).view(np.int64)
+    sign = _SIGNS[((mixed >> np.uint64(63 - bits)) & np.uint64(1)).view(np.int64)]
     return Group(
         row.astype(np.int64, copy=False), bucket, sign, anchor.astype(np.int64, copy=False)
     )
+
+
+def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    if len(parts) == 1:
+        return parts[0]  # `concatenate` would copy it
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 def _scale(row: I64, n: int, power: float) -> F32:
     counts = np.bincount(row, minlength=n).astype(np.float32)
     result: F32 = np.power(np.maximum(counts, 1.0), -power).astype(np.float32)
     return result
+
+
+def _positions(size: int) -> I64:
+    """`np.arange(size)`, a view of one kept array."""
+    if _arange[0].size < size:
+        _arange[0] = np.arange(max(size, 2 * _arange[0].size, 4096), dtype=np.int64)
+    return _arange[0][:size]
 
 
 def _powers_upto(size: int) -> tuple[U64, U64]:

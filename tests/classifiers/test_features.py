@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from classifiers.features import extract, word_hashes
+from classifiers.features import Features, extract, word_hashes
 
 
 def _buckets(texts: list[str], row: int, group: str) -> list[int]:
@@ -91,3 +91,36 @@ def test_a_whole_three_word_cue_phrase_adds_cue_features(monkeypatch) -> None:  
     with_cues = _buckets([three], 0, "words")
     monkeypatch.setattr(features_module, "_cue_features", lambda *args: None)
     assert len(with_cues) > len(_buckets([three], 0, "words"))
+
+
+def _arrays(features: Features) -> list[tuple[str, bytes]]:
+    result = []
+    for group in (features.chars, features.words):
+        result += [(a.dtype.str, a.tobytes()) for a in (group.row, group.bucket, group.sign)]
+        result.append((group.anchor.dtype.str, group.anchor.tobytes()))
+    for array in (features.char_scale, features.word_scale, features.token_start):
+        result.append((array.dtype.str, array.tobytes()))
+    return result
+
+
+def test_few_cue_hits_built_in_python_equal_the_numpy_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Up to `_FEW_CUES` hits the cue features are built in a Python loop; every feature, its
+    # order included, must be what the numpy path builds.
+    import classifiers.features as features_module
+    from classifiers.lexicon import CUES
+
+    phrases = [p for words in CUES.values() for p in words]
+    texts = [
+        f"you {' '.join(phrases[i : i + 3])}. my team said '{phrases[i + 3]}' to her"
+        for i in range(0, min(len(phrases) - 3, 120), 3)
+    ]
+    batches = [[t] for t in texts] + [texts[k : k + 4] for k in range(0, len(texts), 4)]
+    calls = []
+    few = features_module._few_cue_features
+    monkeypatch.setattr(features_module, "_few_cue_features", lambda *a: calls.append(1) or few(*a))
+    fast = [_arrays(extract(batch, 16)) for batch in batches]
+    assert len(calls) == len(batches)  # every batch took the Python path
+    monkeypatch.setattr(features_module, "_FEW_CUES", -1)
+    slow = [_arrays(extract(batch, 16)) for batch in batches]
+    assert len(calls) == len(batches)  # and none now
+    assert fast == slow
