@@ -249,23 +249,26 @@ class LinearModel:
             for k, window in enumerate(batch):
                 if window.start == 0:
                     languages[window.message] = language.guess(window.piece, normalised[k])
-                np.maximum(best[window.message], probs[k], out=best[window.message])
+            _keep_highest(best, [w.message for w in batch], probs)
             if not evidence:
                 continue
-            over = probs[:, : len(CATEGORIES)] >= thresholds
-            any_over = over.any(axis=1)
-            gated = np.zeros_like(any_over)
+            # which categories (and the gate) fire in each window, as Python lists: a one-
+            # message batch has a few windows, where each numpy call costs more than the work
+            over = (probs[:, : len(CATEGORIES)] >= thresholds).tolist()
+            gated = [False] * len(batch)
             if self.gate_threshold is not None:
-                gated = probs[:, self._index[GATE_HEAD]] >= self.gate_threshold
+                gated = (probs[:, self._index[GATE_HEAD]] >= self.gate_threshold).tolist()
             rows = [
                 k
-                for k in np.flatnonzero(any_over | gated).tolist()
-                if languages[batch[k].message] == "en" and normalised[k]
+                for k in range(len(batch))
+                if (any(over[k]) or gated[k])
+                and languages[batch[k].message] == "en"
+                and normalised[k]
             ]
             # evidence only for the heads that fire somewhere in these rows (each head's column
             # is summed on its own, so leaving the others out changes no value)
-            heads = np.flatnonzero(over[rows].any(axis=0)).tolist()
-            if gated[rows].any():
+            heads = [c for c in range(len(CATEGORIES)) if any(over[k][c] for k in rows)]
+            if any(gated[k] for k in rows):
                 heads.append(self._index[GATE_HEAD])
             column = {head: i for i, head in enumerate(heads)}
             contributions = self._batch_contributions(features, rows, heads, gathered)
@@ -273,7 +276,9 @@ class LinearModel:
                 window = batch[k]
                 totals, starts, ends = contributions[k]
                 entries = firing.setdefault(window.message, [])
-                for c in np.flatnonzero(over[k]).tolist():
+                for c, fires in enumerate(over[k]):
+                    if not fires:
+                        continue
                     entries.append(
                         _Firing(window, CATEGORIES[c], totals[column[c]], starts, ends, mapped[k])
                     )
@@ -303,9 +308,12 @@ class LinearModel:
             zero = dict.fromkeys(CATEGORIES, 0.0)
             return Verdict(zero, (), "none", self.version, {}, lang, True, dict(self.thresholds))
         # the rounded scores decide, as `Verdict.with_thresholds` re-derives labels from them
-        heads = np.array([*(scores[c] for c in CATEGORIES), *probs[len(CATEGORIES) :]])
-        row = np.array([self.thresholds[c] for c in CATEGORIES])
-        decided = decide_labels(heads[None, :], row, self.gate_threshold, self._gate_index())[0]
+        decided = _decide_one(
+            [scores[c] for c in CATEGORIES],
+            [self.thresholds[c] for c in CATEGORIES],
+            self.gate_threshold,
+            float(probs[self._gate_index()]),
+        )
         labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
         gated = bool(labels) and all(scores[c] < self.thresholds[c] for c in CATEGORIES)
         flagged_severity = self._flagged_severity(probs)
@@ -379,11 +387,21 @@ class LinearModel:
             (features.chars, features.char_scale, gathered[0]),
             (features.words, features.word_scale, gathered[1]),
         ):
-            places = slot[group.row]
-            entries = np.flatnonzero(places >= 0)
-            if entries.size == 0:
+            entries: I64 | slice
+            if rows[-1] - rows[0] == len(rows) - 1:
+                # consecutive rows (a message's windows): their features are one slice, as the
+                # rows are sorted, and a row's place is its distance from the first
+                entries = slice(
+                    int(np.searchsorted(group.row, rows[0])),
+                    int(np.searchsorted(group.row, rows[-1], side="right")),
+                )
+                place = group.row[entries] - rows[0]
+            else:
+                places = slot[group.row]
+                entries = np.flatnonzero(places >= 0)
+                place = places[entries]
+            if place.size == 0:
                 continue
-            place = places[entries]
             weights = signed[entries][:, columns]
             anchors = group.anchor[entries]
             which = np.searchsorted(features.token_start, anchors, side="right") - 1 - lo[place]
@@ -430,6 +448,33 @@ def decide_labels(
         ratio = np.where(usable, probs[gated, :n_cat] / np.maximum(thresholds, 1e-6), -np.inf)
         labels[np.flatnonzero(gated), np.argmax(ratio, axis=1)] = True
     return labels
+
+
+def _decide_one(
+    scores: list[float], thresholds: list[float], gate: float | None, gate_probability: float
+) -> list[bool]:
+    """`decide_labels` for one row, in Python floats (the same float64 comparisons and
+    division): its dozen numpy calls on five numbers cost more than a message's verdict
+    otherwise. `gate_probability` is the gate head's probability (unused without a gate)."""
+    labels = [score >= threshold for score, threshold in zip(scores, thresholds, strict=True)]
+    usable = [threshold < 1.0 for threshold in thresholds]
+    if gate is None or not any(usable) or any(labels) or not gate_probability >= gate:
+        return labels
+    ratios = [
+        score / max(threshold, 1e-6) if on else -math.inf
+        for score, threshold, on in zip(scores, thresholds, usable, strict=True)
+    ]
+    labels[ratios.index(max(ratios))] = True  # the first highest, as `np.argmax`
+    return labels
+
+
+def _keep_highest(best: F32, messages: list[int], probs: F32) -> None:
+    """`best[m]` becomes the element-wise highest of itself and the rows of `probs` of message
+    `m` (`messages`: each row's message; one message's rows are consecutive). A maximum is
+    exact in any order, so one `maximum.reduceat` replaces a call per window."""
+    firsts = [k for k in range(len(messages)) if k == 0 or messages[k] != messages[k - 1]]
+    ids = [messages[k] for k in firsts]
+    best[ids] = np.maximum(best[ids], np.maximum.reduceat(probs, firsts, axis=0))
 
 
 def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:

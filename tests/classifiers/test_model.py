@@ -211,12 +211,22 @@ def test_batched_evidence_contributions_equal_the_one_row_path(model) -> None:  
     heads = [0, 1, 2, 3, 4, model.heads.index("offensive")]  # the categories and the gate head
     batched = model._batch_contributions(features, rows, heads)
     assert sorted(batched) == rows
+    assert rows != list(range(rows[0], rows[-1] + 1))  # rows with gaps: the general path
+    # consecutive rows (a message's windows) take a slice instead of a mask
+    consecutive = {
+        **model._batch_contributions(features, list(range(10, 30)), heads),
+        **model._batch_contributions(features, [40], heads),
+    }
     for row in rows:
         expected = _one_row_contributions(model, features, row, heads)
         for got, want in zip(batched[row], expected, strict=True):
             assert got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
+        for got, want in zip(consecutive.get(row, expected), expected, strict=True):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
     assert any(batched[row][0].any() for row in rows)
+    assert any(consecutive[row][0].any() for row in consecutive)
 
 
 # -- the abuse gate ---------------------------------------------------------------------------
@@ -282,3 +292,46 @@ def test_a_policy_override_on_the_verdict_matches_a_model_with_those_thresholds(
     direct = model.with_thresholds(low).classify(text)
     assert rederived.labels == direct.labels
     assert rederived.severity == direct.severity == direct.flagged_severity
+
+
+def test_one_row_decision_in_python_equals_decide_labels() -> None:
+    # `_verdict` decides its one row with `_decide_one`; it must agree with `decide_labels`
+    # everywhere, ties, switched-off categories, thresholds of 0 and a missing gate included.
+    import numpy as np
+
+    from classifiers.model import _decide_one, decide_labels
+
+    rng = np.random.default_rng(4)
+    gated = 0
+    for case in range(4000):
+        scores = np.floor(rng.random(5) * 1e4) / 1e4
+        if case % 5 == 0:
+            scores[1] = scores[3]  # a tie for the gate's pick
+        thresholds = rng.choice([0.0, 0.3, 0.5, 0.7, 0.9, 1.0, 1.5], 5)
+        if case % 7 == 0:
+            thresholds[:] = 1.0
+        gate = [None, 0.4, 0.8][case % 3]
+        probability = float(rng.random())
+        heads = np.array([*scores, probability, 0.0, 0.0])
+        want = decide_labels(heads[None, :], thresholds, gate, 5)[0].tolist()
+        got = _decide_one(scores.tolist(), thresholds.tolist(), gate, probability)
+        assert got == want, (scores, thresholds, gate, probability)
+        gated += sum(got) == 1 and not any(scores >= thresholds)
+    assert gated > 50  # the gate's pick is exercised
+
+
+def test_highest_window_per_message_equals_the_per_window_maximum() -> None:
+    import numpy as np
+
+    from classifiers.model import _keep_highest
+
+    rng = np.random.default_rng(6)
+    probs = rng.random((9, 4)).astype(np.float32)
+    probs[4, 1] = np.nan  # a NaN wins, as `np.maximum` lets it
+    messages = [0, 0, 1, 2, 2, 2, 3, 5, 5]
+    best = rng.random((6, 4)).astype(np.float32) * 0.5
+    expected = best.copy()
+    for k, message in enumerate(messages):
+        np.maximum(expected[message], probs[k], out=expected[message])
+    _keep_highest(best, messages, probs)
+    np.testing.assert_array_equal(best, expected)
