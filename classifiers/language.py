@@ -48,8 +48,9 @@ def guess(raw: str, normalised: str) -> str:
     if script:
         return script
     counts: dict[str, float] = {}
-    for word in normalised[:_LIMIT].translate(_PUNCTUATION).split():
-        langs = _WORD_LANGS.get(word, ())
+    words = normalised[:_LIMIT].translate(_PUNCTUATION).split()
+    # the function words only, in order (the sums below are the same additions in the same order)
+    for langs in [_WORD_LANGS[word] for word in words if word in _WORD_LANGS]:
         for lang in langs:  # a word shared by k languages is 1/k evidence for each
             counts[lang] = counts.get(lang, 0.0) + 1.0 / len(langs)
     english = counts.pop(ENGLISH, 0.0)

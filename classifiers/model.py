@@ -477,6 +477,18 @@ def _keep_highest(best: F32, messages: list[int], probs: F32) -> None:
     best[ids] = np.maximum(best[ids], np.maximum.reduceat(probs, firsts, axis=0))
 
 
+def _strong_tokens(category: F32) -> list[int]:
+    """The tokens whose contribution is at least 0.35 of the highest one, if that is positive:
+    `np.flatnonzero(category >= 0.35 * top)` in a list comprehension (a window has a few dozen
+    tokens). That comparison is made in float32 (numpy casts the Python float to the array's
+    type), so the bar is rounded to float32 here too."""
+    top = float(category.max())
+    if not top > 0:
+        return []
+    bar = float(np.float32(0.35 * top))
+    return [i for i, value in enumerate(category.tolist()) if value >= bar]
+
+
 def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
     """Spans in the original text of the tokens that pushed this label most (`normalised`: the
     window's text normalised with offsets)."""
@@ -485,12 +497,11 @@ def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
     if n_tokens == 0:
         return []
     category = fired.contributions[:n_tokens]
-    top = float(category.max())
-    if top <= 0:
+    chosen = _strong_tokens(category)
+    if not chosen:
         return []
-    chosen = np.flatnonzero(category >= 0.35 * top)
     runs: list[list[int]] = []
-    for i in chosen.tolist():
+    for i in chosen:
         if runs and i - runs[-1][-1] <= 2:
             runs[-1].append(i)
         else:

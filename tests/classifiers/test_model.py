@@ -335,3 +335,27 @@ def test_highest_window_per_message_equals_the_per_window_maximum() -> None:
         np.maximum(expected[message], probs[k], out=expected[message])
     _keep_highest(best, messages, probs)
     np.testing.assert_array_equal(best, expected)
+
+
+def test_strong_tokens_equal_the_float32_comparison() -> None:
+    # The bar 0.35 * top is compared in float32 by numpy; values just around it (in float32
+    # and in float64) must come out as numpy says.
+    import numpy as np
+
+    from classifiers.model import _strong_tokens
+
+    rng = np.random.default_rng(8)
+    near_bar = 0
+    for case in range(3000):
+        category = (rng.standard_normal(rng.integers(1, 40)) * 3).astype(np.float32)
+        top = float(category.max())
+        if top > 0 and case % 2:
+            bar = np.float32(0.35 * top)
+            around = [np.nextafter(bar, np.float32(-np.inf)), bar, np.nextafter(bar, np.float32(1))]
+            category[: min(3, category.size - 1)] = around[: min(3, category.size - 1)]
+            near_bar += 1
+        expected = np.flatnonzero(category >= 0.35 * float(category.max())).tolist()
+        if not float(category.max()) > 0:
+            expected = []
+        assert _strong_tokens(category) == expected
+    assert near_bar > 500

@@ -254,3 +254,22 @@ def test_has_checks_answer_whether_a_needle_is_in_the_text() -> None:
         check = normalize_module._has(*needles)
         for text in ("", "a@b", "a  b", "a\tb", "x\u200by", "\ufeff", "plain", "é"):
             assert check(text) == any(n in text for n in needles)
+
+
+def test_stretch_and_spacing_checks_say_yes_whenever_their_step_matches() -> None:
+    import random
+
+    rng = random.Random(9)
+    texts = [normalize_module._fold(t) for t in _sample_texts()]
+    texts += ["".join(rng.choices("ab .-_*+1\n", k=rng.randint(0, 16))) for _ in range(30000)]
+    texts += ["f u c k", "x f.u.c.k", "a  b  c", "fuuuck", "aaa", "1a b c", "ab c d", "_a b c"]
+    stretched = spaced = 0
+    for text in texts:
+        if normalize_module._STRETCH.search(text):
+            stretched += 1
+            assert normalize_module._TRIPLE_LETTER.search(text), text
+        if normalize_module._SPACED.search(text):
+            spaced += 1
+            assert normalize_module._SPACED_START.search(text), text
+    assert stretched > 100 and spaced > 100
+    assert not normalize_module._SPACED_START.search("ab c d")
