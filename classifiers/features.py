@@ -101,7 +101,7 @@ class Group:
 
     def bounds(self, n: int) -> I64:
         """`bounds[r]:bounds[r + 1]` is the slice of row `r`'s features."""
-        result: I64 = np.searchsorted(self.row, np.arange(n + 1))
+        result: I64 = self.row.searchsorted(np.arange(n + 1))
         return result
 
 
@@ -127,16 +127,18 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     size = code.size
     is_sep = code == 0
     seps = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(is_sep, out=seps[1:])
+    is_sep.cumsum(out=seps[1:])
     row_of = seps[:-1]
-    # 0 and each position after a separator (`concatenate` with a Python list costs more)
-    separators = np.flatnonzero(is_sep)
+    # 0 and each position after a separator (`concatenate` with a Python list costs more). Array
+    # methods (`x.nonzero()`, `x.cumsum()`, `x.searchsorted()`) here and below skip the Python
+    # wrappers of `np.flatnonzero` and co., a good part of a call on a few hundred items.
+    separators = is_sep.nonzero()[0]
     starts = np.zeros(separators.size + 1, dtype=np.int64)
     np.add(separators, 1, out=starts[1:])
     chars_code = np.where(code == 10, 32, code).astype(np.uint64)
     ppow, pinv = _powers_upto(size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum(chars_code * pinv[:size], out=prefix[1:])
+    (chars_code * pinv[:size]).cumsum(out=prefix[1:])
 
     def substring_hash(a: I64, e: I64) -> U64:
         result: U64 = ppow[e - 1] * (prefix[e] - prefix[a])
@@ -161,7 +163,7 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
         grams[:count, k] = (
             ppow[n - 1 : n - 1 + count] * (prefix[n : n + count] - prefix[:count])
         ) ^ np.uint64(n)
-    kept = np.flatnonzero(valid.ravel())
+    kept = valid.ravel().nonzero()[0]
     position = kept // width
     rows = [row_of[position]]
     hashes = [grams.ravel()[kept]]
@@ -176,12 +178,12 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     edge[1:] = is_word
     edge[:-1] -= is_word
     edge = -edge  # +1 where a word starts, -1 just past where one ends
-    t_start = np.flatnonzero(edge == 1)
-    t_end = np.flatnonzero(edge == -1)
+    t_start = (edge == 1).nonzero()[0]
+    t_end = (edge == -1).nonzero()[0]
     t_row = row_of[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
     t_hash = substring_hash(t_start, t_end) if t_start.size else np.zeros(0, dtype=np.uint64)
     breaks = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(_BREAK_TABLE[low], out=breaks[1:])
+    _BREAK_TABLE[low].cumsum(out=breaks[1:])
     t_sentence = breaks[t_start]
     t_quoted = _quoted(buffer, size)[t_start] if t_start.size else np.zeros(0, dtype=np.int64)
 
@@ -195,14 +197,14 @@ def extract(texts: list[str], bits: int, powers: tuple[float, float] = (0.5, 0.5
     near = _near(roles, t_sentence) | (t_quoted << _QUOTED_BIT)
     kinds = np.arange(_QUOTED_BIT + 1)
     # a word near a target kind (not itself of that kind): the word salted by the kind
-    token, kind = np.nonzero(((near & ~roles)[:, None] >> kinds) & 1)
+    token, kind = (((near & ~roles)[:, None] >> kinds) & 1).nonzero()
     rows.append(t_row[token])
     hashes.append(t_hash[token] ^ _ROLE_SALTS[kind])
     anchors.append(t_start[token])
     # each kind present in a text (quotes included): one whole-text feature
-    token, kind = np.nonzero(((roles | (t_quoted << _QUOTED_BIT))[:, None] >> kinds) & 1)
+    token, kind = (((roles | (t_quoted << _QUOTED_BIT))[:, None] >> kinds) & 1).nonzero()
     # sorted distinct (text, kind) pairs; a bincount is several times cheaper than np.unique
-    present = np.flatnonzero(np.bincount(t_row[token] * kinds.size + kind))
+    present = np.bincount(t_row[token] * kinds.size + kind).nonzero()[0]
     rows.append(present // kinds.size)
     hashes.append(_ROLE_SALTS[present % kinds.size] ^ _SALTS["meta"])
     anchors.append(np.full(present.size, -1, dtype=np.int64))
@@ -290,7 +292,7 @@ def _cue_table() -> tuple[U64, I64]:
 def _lookup(keys: U64, values: I64, probe: U64) -> I64:
     if keys.size == 0 or probe.size == 0:
         return np.zeros(probe.size, dtype=np.int64)
-    where = np.minimum(np.searchsorted(keys, probe), keys.size - 1)
+    where = np.minimum(keys.searchsorted(probe), keys.size - 1)
     result: I64 = np.where(keys[where] == probe, values[where], 0)
     return result
 
@@ -318,7 +320,7 @@ def _cue_features(
     found = _lookup(
         *_cue_table(), np.concatenate([t_hash, two ^ _SIZE_SALTS[1], three ^ _SIZE_SALTS[2]])
     )
-    at = np.flatnonzero(found)
+    at = found.nonzero()[0]
     if at.size == 0:
         return
     if at.size <= _FEW_CUES:
@@ -326,20 +328,20 @@ def _cue_features(
         _few_cue_features(at.tolist(), hits, t_row, t_start, near, rows, hashes, anchors)
         return
     block = np.array([0, count, 2 * count - 1])  # where each length's probes start
-    size = np.searchsorted(block, at, side="right")  # words in the phrase: 1, 2 or 3
+    size = block.searchsorted(at, side="right")  # words in the phrase: 1, 2 or 3
     first = at - block[size - 1]
     whole = t_row[first] == t_row[first + size - 1]  # a phrase never spans two texts
     at, size, first = at[whole], size[whole], first[whole]
     themes = np.arange(len(_CUE_NAMES))
-    hit, theme = np.nonzero((found[at, None] >> themes) & 1)
+    hit, theme = ((found[at, None] >> themes) & 1).nonzero()
     # every (occurrence, theme) with the bare variant and each target kind near it
     roles = np.arange(_QUOTED_BIT + 2)  # target kinds, quoted, and the bare theme last
     with_role = ((near[first[hit], None] >> roles) & 1).astype(bool)
     with_role[:, -1] = True
-    pair, role = np.nonzero(with_role)
+    pair, role = with_role.nonzero()
     salt = _SALTS["cue"] ^ _CUE_SALTS[theme[pair]] ^ _ROLE_SALTS[role]
     start = first[hit[pair]]
-    bounds = np.searchsorted(size[hit[pair]], (1, 2, 3, 4)).tolist()
+    bounds = size[hit[pair]].searchsorted((1, 2, 3, 4)).tolist()
     for n in (1, 2, 3):
         lo, hi = bounds[n - 1], bounds[n]
         if lo == hi:
@@ -430,7 +432,7 @@ def _roles(token_hash: U64) -> I64:
         keys = np.array(sorted(bits), dtype=np.uint64)
         _role_table.append((keys, np.array([bits[int(k)] for k in keys], dtype=np.int64)))
     keys, values = _role_table[0]
-    where = np.minimum(np.searchsorted(keys, token_hash), keys.size - 1)
+    where = np.minimum(keys.searchsorted(token_hash), keys.size - 1)
     result: I64 = np.where(keys[where] == token_hash, values[where], 0)
     return result
 
@@ -465,7 +467,7 @@ def _near(roles: I64, sentence: I64) -> I64:
     change an OR. About ten numpy calls on a few dozen items, where shifting the whole row
     took twenty on all of it."""
     size = roles.size
-    source = np.flatnonzero(roles)
+    source = roles.nonzero()[0]
     if source.size == 0:
         return np.zeros(size, dtype=np.int64)
     padded = np.full(size + 2 * _REACH, -1, dtype=np.int64)
@@ -486,7 +488,7 @@ def _quoted(buffer: str, size: int) -> I64:
     for match in _QUOTED.finditer(buffer):
         marks[match.start()] += 1
         marks[match.end()] -= 1
-    result: I64 = np.cumsum(marks[:size])
+    result: I64 = marks[:size].cumsum()
     return result
 
 
@@ -506,7 +508,7 @@ def _group(
     row, mixed = _joined(rows, np.int64), _joined(hashes, np.uint64)
     anchor = _joined(anchors, np.int64)
     if sort:
-        order = np.argsort(row, kind="stable")
+        order = row.argsort(kind="stable")
         row, mixed, anchor = row[order], mixed[order], anchor[order]
     if kind:
         mixed = _salt(mixed, kind)

@@ -191,7 +191,7 @@ class LinearModel:
             (features.chars, features.char_scale),
             (features.words, features.word_scale),
         ):
-            contributions = np.take(self.weights, group.bucket, axis=0) * group.sign[:, None]
+            contributions = self.weights.take(group.bucket, axis=0) * group.sign[:, None]
             gathered.append(contributions)
             if group.row.size == 0:
                 continue
@@ -375,11 +375,11 @@ class LinearModel:
         columns = np.asarray(heads, dtype=np.int64)
         n_cat = columns.size
         wanted = np.asarray(rows, dtype=np.int64)
-        lo = np.searchsorted(features.token_row, wanted)
-        hi = np.searchsorted(features.token_row, wanted, side="right")
+        lo = features.token_row.searchsorted(wanted)
+        hi = features.token_row.searchsorted(wanted, side="right")
         counts = hi - lo
         base = np.zeros(len(rows), dtype=np.int64)  # each row's first line in `totals`
-        np.cumsum(counts[:-1] + 1, out=base[1:])
+        (counts[:-1] + 1).cumsum(out=base[1:])
         totals = np.zeros((int(counts.sum()) + len(rows), n_cat), dtype=np.float32)
         slot = np.full(features.n, -1, dtype=np.int64)  # row -> its place in `rows`
         slot[wanted] = np.arange(len(rows))
@@ -392,28 +392,33 @@ class LinearModel:
                 # consecutive rows (a message's windows): their features are one slice, as the
                 # rows are sorted, and a row's place is its distance from the first
                 entries = slice(
-                    int(np.searchsorted(group.row, rows[0])),
-                    int(np.searchsorted(group.row, rows[-1], side="right")),
+                    int(group.row.searchsorted(rows[0])),
+                    int(group.row.searchsorted(rows[-1], side="right")),
                 )
                 place = group.row[entries] - rows[0]
             else:
                 places = slot[group.row]
-                entries = np.flatnonzero(places >= 0)
+                entries = (places >= 0).nonzero()[0]
                 place = places[entries]
             if place.size == 0:
                 continue
             weights = signed[entries][:, columns]
             anchors = group.anchor[entries]
-            which = np.searchsorted(features.token_start, anchors, side="right") - 1 - lo[place]
-            which = np.where((anchors < 0) | (which < 0), counts[place], which)
+            if len(rows) == 1:
+                # one row (often a message's only firing window): its first token, token count
+                # and scale are single numbers, not gathered per feature (the same values)
+                which = features.token_start.searchsorted(anchors, side="right") - 1 - int(lo[0])
+                which = np.where((anchors < 0) | (which < 0), int(counts[0]), which)
+                scaled = weights * scale[rows[0]]
+            else:
+                which = features.token_start.searchsorted(anchors, side="right") - 1 - lo[place]
+                which = np.where((anchors < 0) | (which < 0), counts[place], which)
+                which += base[place]
+                scaled = weights * scale[group.row[entries], None]
             # `add.at` on the flattened table: the same additions in the same order as on the
             # 2-D one (bit for bit), about 3x faster (numpy's 1-D fast path)
-            cells = (base[place] + which)[:, None] * n_cat + np.arange(n_cat)
-            np.add.at(
-                totals.reshape(-1),
-                cells.reshape(-1),
-                (weights * scale[group.row[entries], None]).reshape(-1),
-            )
+            cells = which[:, None] * n_cat + np.arange(n_cat)
+            np.add.at(totals.reshape(-1), cells.reshape(-1), scaled.reshape(-1))
         result: dict[int, tuple[F32, I64, I64]] = {}
         for i, row in enumerate(rows):
             tokens = slice(int(lo[i]), int(hi[i]))
@@ -446,7 +451,7 @@ def decide_labels(
     gated = ~labels.any(axis=1) & (probs[:, gate_index] >= gate)
     if gated.any():
         ratio = np.where(usable, probs[gated, :n_cat] / np.maximum(thresholds, 1e-6), -np.inf)
-        labels[np.flatnonzero(gated), np.argmax(ratio, axis=1)] = True
+        labels[gated.nonzero()[0], np.argmax(ratio, axis=1)] = True
     return labels
 
 
