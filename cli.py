@@ -40,6 +40,12 @@ def _multiprocess_metrics(settings: Settings, *, fresh: bool) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
+def _default_web_workers() -> int:
+    from webhooks.workers import default_workers
+
+    return default_workers()
+
+
 def _logging(settings: Settings) -> None:
     from config.logging import configure_logging
 
@@ -54,7 +60,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, help="Port to bind.")
-@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option(
+    "--workers",
+    default=lambda: _default_web_workers(),
+    show_default="2 per core",
+    type=click.IntRange(1, 64),
+    help="gunicorn sync worker processes.",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Run the webhook receiver (Flask under gunicorn). Never calls a vendor."""
     settings = _settings_or_exit()

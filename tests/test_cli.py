@@ -47,3 +47,31 @@ def test_a_public_offensive_head_needs_a_public_set_to_tune_for(tmp_path: os.Pat
     assert result.exit_code == 2
     assert "--data olid" in result.output
     assert not os.listdir(tmp_path)  # refused before any training
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], "6"), (["--workers", "3"], "3")])
+def test_serve_runs_gunicorn_with_two_workers_per_core_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: os.PathLike[str],
+    redis_url: str,
+    given: list[str],
+    expected: str,
+) -> None:
+    import subprocess
+
+    from webhooks import workers
+
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setenv("ZENDESK_SUBDOMAIN", "acme")
+    monkeypatch.setenv("ZENDESK_EMAIL", "bot@example.com")
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "token")
+    monkeypatch.setenv("ZENDESK_WEBHOOK_SECRET", "secret")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # restored after the test
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda args, env: calls.append(args) or 0)
+    result = CliRunner().invoke(main, ["serve", *given])
+    assert result.exit_code == 0, result.output
+    (args,) = calls
+    assert args[args.index("-w") + 1] == expected
+    assert f"({expected} workers)" in result.output

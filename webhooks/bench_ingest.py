@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from webhooks.workers import default_workers
+
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
@@ -686,7 +688,13 @@ def verdicts(report: Report) -> list[tuple[str, bool]]:
 
 
 @click.command("ingest", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--workers", default=2, show_default=True, help="gunicorn workers for both apps.")
+@click.option(
+    "--workers",
+    default=lambda: default_workers(),
+    type=int,
+    show_default="as conduct serve: 2 per core",
+    help="gunicorn workers for both apps.",
+)
 @click.option(
     "--concurrency",
     default="2,4,8",
