@@ -81,7 +81,7 @@ class _Firing:
 
     window: _Window
     label: str
-    contributions: F32  # per token, plus a last entry for whole-text features
+    contributions: F32  # a first entry for whole-text features, then per token
     starts: I64  # token spans in the window's normalised text
     ends: I64
     normalised: Normalized | None  # the window's text normalised with offsets, if done already
@@ -360,9 +360,9 @@ class LinearModel:
         heads: Sequence[int],
         gathered: Sequence[F32] | None = None,
     ) -> dict[int, tuple[F32, I64, I64]]:
-        """Per row of `rows` (sorted): per head of `heads`, per token, how much the token pushed
-        the score up (heads × tokens + 1; the last column collects whole-text features), and
-        the tokens' start and end in the row's normalised text.
+        """Per row of `rows` (sorted): per head of `heads`, how much the row's whole-text
+        features (first column) and each of its tokens (the other columns) pushed the score up
+        (heads × 1 + tokens), and the tokens' start and end in the row's normalised text.
 
         One pass per feature group serves every row: token starts and anchors are positions in
         one batch buffer, so one searchsorted maps every anchor to its token and one `add.at`
@@ -372,23 +372,31 @@ class LinearModel:
             return {}
         if gathered is None:
             gathered = self._decision(features)[1]
-        columns = np.asarray(heads, dtype=np.int64)
-        n_cat = columns.size
         wanted = np.asarray(rows, dtype=np.int64)
         lo = features.token_row.searchsorted(wanted)
         hi = features.token_row.searchsorted(wanted, side="right")
-        counts = hi - lo
-        base = np.zeros(len(rows), dtype=np.int64)  # each row's first line in `totals`
-        (counts[:-1] + 1).cumsum(out=base[1:])
-        totals = np.zeros((int(counts.sum()) + len(rows), n_cat), dtype=np.float32)
-        slot = np.full(features.n, -1, dtype=np.int64)  # row -> its place in `rows`
-        slot[wanted] = np.arange(len(rows))
-        for group, scale, signed in (
-            (features.chars, features.char_scale, gathered[0]),
-            (features.words, features.word_scale, gathered[1]),
+        # Row i's lines (columns of `totals`): its whole-text line, then one per token. With
+        # `s` the number of the batch's tokens starting at or before a feature's anchor, the
+        # feature's line is `s + shift[i]`, and an anchor before the row's first token (s =
+        # lo[i]) lands on the whole-text line by itself.
+        first = np.zeros(len(rows), dtype=np.int64)  # each row's whole-text line
+        (hi[:-1] - lo[:-1] + 1).cumsum(out=first[1:])
+        shift = first - lo
+        lines = int(first[-1] + hi[-1] - lo[-1]) + 1
+        totals = np.zeros((len(heads), lines), dtype=np.float32)
+        # heads × lines, one flat index per (head, feature): each head's features in their own
+        # order, so every cell gets the same additions in the same order as in features ×
+        # heads, and the operands broadcast along the long axis (several times cheaper than
+        # along a short one of a few heads)
+        head_offset = (np.arange(len(heads)) * lines)[:, None]
+        consecutive = rows[-1] - rows[0] == len(rows) - 1
+        slot: I64 | None = None
+        for group, scale, signed, whole_text in (
+            (features.chars, features.char_scale, gathered[0], False),
+            (features.words, features.word_scale, gathered[1], True),
         ):
             entries: I64 | slice
-            if rows[-1] - rows[0] == len(rows) - 1:
+            if consecutive:
                 # consecutive rows (a message's windows): their features are one slice, as the
                 # rows are sorted, and a row's place is its distance from the first
                 entries = slice(
@@ -397,35 +405,39 @@ class LinearModel:
                 )
                 place = group.row[entries] - rows[0]
             else:
+                if slot is None:
+                    slot = np.full(features.n, -1, dtype=np.int64)  # row -> its place
+                    slot[wanted] = np.arange(len(rows))
                 places = slot[group.row]
                 entries = (places >= 0).nonzero()[0]
                 place = places[entries]
             if place.size == 0:
                 continue
-            weights = signed[entries][:, columns]
             anchors = group.anchor[entries]
+            if whole_text:
+                # a whole-text feature (anchor -1) counts from its row's padding space, which
+                # no token of the row starts at or before (character n-grams are anchored on
+                # positions: never -1)
+                anchors = np.where(anchors < 0, features.starts[group.row[entries]], anchors)
+            line = features.token_start.searchsorted(anchors, side="right")
             if len(rows) == 1:
-                # one row (often a message's only firing window): its first token, token count
-                # and scale are single numbers, not gathered per feature (the same values)
-                which = features.token_start.searchsorted(anchors, side="right") - 1 - int(lo[0])
-                which = np.where((anchors < 0) | (which < 0), int(counts[0]), which)
-                scaled = weights * scale[rows[0]]
+                # one row (often a message's only firing window): one shift and one scale
+                line += int(shift[0])
+                weights = signed[entries].T[heads] * scale[rows[0]]
             else:
-                which = features.token_start.searchsorted(anchors, side="right") - 1 - lo[place]
-                which = np.where((anchors < 0) | (which < 0), counts[place], which)
-                which += base[place]
-                scaled = weights * scale[group.row[entries], None]
-            # `add.at` on the flattened table: the same additions in the same order as on the
-            # 2-D one (bit for bit), about 3x faster (numpy's 1-D fast path)
-            cells = which[:, None] * n_cat + np.arange(n_cat)
-            np.add.at(totals.reshape(-1), cells.reshape(-1), scaled.reshape(-1))
+                line += place - int(lo[0]) if consecutive else shift[place]
+                weights = signed[entries].T[heads] * scale[group.row[entries]]
+            # `add.at` on the flattened table: per cell the same additions in the same order as
+            # on a 2-D one (bit for bit), about 3x faster (numpy's 1-D fast path)
+            np.add.at(totals.reshape(-1), (line + head_offset).reshape(-1), weights.reshape(-1))
         result: dict[int, tuple[F32, I64, I64]] = {}
+        origins = features.starts[wanted] + 1
         for i, row in enumerate(rows):
             tokens = slice(int(lo[i]), int(hi[i]))
-            origin = int(features.starts[row]) + 1
-            part = totals[int(base[i]) : int(base[i] + counts[i]) + 1]
+            origin = int(origins[i])
+            line0 = int(first[i])
             result[row] = (
-                np.ascontiguousarray(part.T),
+                totals[:, line0 : line0 + tokens.stop - tokens.start + 1],
                 features.token_start[tokens] - origin,
                 features.token_end[tokens] - origin,
             )
@@ -501,7 +513,7 @@ def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
     n_tokens = starts.size
     if n_tokens == 0:
         return []
-    category = fired.contributions[:n_tokens]
+    category = fired.contributions[1 : n_tokens + 1]
     chosen = _strong_tokens(category)
     if not chosen:
         return []

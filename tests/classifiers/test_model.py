@@ -189,7 +189,8 @@ def _one_row_contributions(model, features, row: int, heads):  # type: ignore[no
         weights = weights * group.sign[part, None]
         anchors = group.anchor[part]
         which = np.searchsorted(starts, anchors, side="right") - 1
-        which = np.where((anchors < 0) | (which < 0), tokens.size, which)
+        # line 0: whole-text features and any anchored before the first token; then per token
+        which = np.where((anchors < 0) | (which < 0), -1, which) + 1
         np.add.at(totals, which, weights * scale[row])
     origin = int(features.starts[row]) + 1  # the text starts after its padding space
     return np.ascontiguousarray(totals.T), starts - origin, features.token_end[tokens] - origin
