@@ -319,16 +319,15 @@ class LinearModel:
         flagged_severity = self._flagged_severity(probs)
         severity: Severity = flagged_severity if labels else "none"
         evidence: dict[str, list[Span]] = {}
-        offsets: dict[int, Normalized] = {}  # per window start: normalised once, not per label
+        # per window start: normalised once and its tokens as lists, shared by its labels
+        windows: dict[int, _WindowTokens] = {}
         for fired in firing:
             label = labels[0] if gated and fired.label == _GATE else fired.label
             if label in labels and (fired.label == _GATE) == bool(gated):
                 start = fired.window.start
-                if start not in offsets:
-                    offsets[start] = fired.normalised or normalize(
-                        fired.window.piece, keep_offsets=True
-                    )
-                evidence.setdefault(label, []).extend(_evidence(fired, offsets[start]))
+                if start not in windows:
+                    windows[start] = _WindowTokens.of(fired)
+                evidence.setdefault(label, []).extend(_evidence(fired, windows[start]))
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
             scores,
@@ -496,25 +495,70 @@ def _keep_highest(best: F32, messages: list[int], probs: F32) -> None:
 
 def _strong_tokens(category: F32) -> list[int]:
     """The tokens whose contribution is at least 0.35 of the highest one, if that is positive:
-    `np.flatnonzero(category >= 0.35 * top)` in a list comprehension (a window has a few dozen
-    tokens). That comparison is made in float32 (numpy casts the Python float to the array's
-    type), so the bar is rounded to float32 here too."""
-    top = float(category.max())
+    `np.flatnonzero(category >= 0.35 * top)`."""
+    return _strong_of(category.tolist(), float(category.max()))
+
+
+def _strong_of(values: list[float], top: float) -> list[int]:
+    """`_strong_tokens` of a category as a list (`values`) and its numpy maximum (`top`), in
+    a list comprehension (a window has a few dozen tokens). numpy makes that comparison in
+    float32 (it casts the Python float to the array's type), so the bar is rounded to float32
+    here too."""
     if not top > 0:
         return []
     bar = float(np.float32(0.35 * top))
-    return [i for i, value in enumerate(category.tolist()) if value >= bar]
+    return [i for i, value in enumerate(values) if value >= bar]
 
 
-def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
-    """Spans in the original text of the tokens that pushed this label most (`normalised`: the
-    window's text normalised with offsets)."""
-    window, starts, ends = fired.window, fired.starts, fired.ends
-    n_tokens = starts.size
+def _float32_sum(values: list[float]) -> float:
+    """`np.float32` array `values`' `.sum()`, from the values as Python floats. Below eight
+    values numpy adds them one after the other from 0 in float32 (its pairwise sum starts
+    with a plain loop); each float32 addition is the sum in float64 rounded once to float32,
+    exact as float64 has more than twice float32's precision plus two bits. Longer runs (rare)
+    go to numpy. The test checks every length against numpy."""
+    if len(values) >= 8:
+        return float(np.array(values, dtype=np.float32).sum())
+    total = 0.0
+    for value in values:
+        total = float(np.float32(total + value))
+    return total
+
+
+@dataclass(slots=True)
+class _WindowTokens:
+    """A firing window's normalised text with offsets, its token spans as Python lists and
+    the original positions looked up so far: built once per window, shared by its labels."""
+
+    normalised: Normalized
+    starts: list[int]
+    ends: list[int]
+    originals: dict[int, int]
+
+    @classmethod
+    def of(cls, fired: _Firing) -> _WindowTokens:
+        normalised = fired.normalised or normalize(fired.window.piece, keep_offsets=True)
+        return cls(normalised, fired.starts.tolist(), fired.ends.tolist(), {})
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """`Normalized.original_span`, each position followed back through the layers once."""
+        originals = self.originals
+        if start not in originals:
+            originals[start] = self.normalised.original_position(start)
+        if end not in originals:
+            originals[end] = self.normalised.original_position(end)
+        return originals[start], originals[end]
+
+
+def _evidence(fired: _Firing, tokens: _WindowTokens) -> list[Span]:
+    """Spans in the original text of the tokens that pushed this label most (`tokens`: the
+    window's tokens and offsets)."""
+    starts, ends, text = tokens.starts, tokens.ends, tokens.normalised.text
+    n_tokens = len(starts)
     if n_tokens == 0:
         return []
     category = fired.contributions[1 : n_tokens + 1]
-    chosen = _strong_tokens(category)
+    values = category.tolist()
+    chosen = _strong_of(values, float(category.max()))
     if not chosen:
         return []
     runs: list[list[int]] = []
@@ -524,14 +568,13 @@ def _evidence(fired: _Firing, normalised: Normalized) -> list[Span]:
         else:
             runs.append([i])
     spans: list[tuple[float, Span]] = []
+    offset = fired.window.start
     for run in runs:
-        words = {normalised.text[starts[i] : ends[i]] for i in run}
-        if words <= _QUIET_WORDS:
+        if all(text[starts[i] : ends[i]] in _QUIET_WORDS for i in run):
             continue
-        first, last = run[0], run[-1]
-        a, b = normalised.original_span(int(starts[first]), int(ends[last]))
-        weight = float(category[run].sum())
-        spans.append((weight, (window.start + a, window.start + b)))
+        a, b = tokens.original_span(starts[run[0]], ends[run[-1]])
+        weight = values[run[0]] if len(run) == 1 else _float32_sum([values[i] for i in run])
+        spans.append((weight, (offset + a, offset + b)))
     spans.sort(key=lambda item: -item[0])
     return [span for _, span in spans]
 

@@ -360,3 +360,78 @@ def test_strong_tokens_equal_the_float32_comparison() -> None:
             expected = []
         assert _strong_tokens(category) == expected
     assert near_bar > 500
+
+
+def test_float32_sum_equals_numpy_sum() -> None:
+    # `_evidence` sums a run's float32 contributions as Python floats; numpy's pairwise sum
+    # must come out the same, bit for bit, for every length (long runs go to numpy itself).
+    import numpy as np
+
+    from classifiers.model import _float32_sum
+
+    rng = np.random.default_rng(12)
+    for case in range(20000):
+        size = 1 + case % 20
+        values = rng.standard_normal(size) * 10.0 ** rng.uniform(-4, 4, size)
+        values = values.astype(np.float32)
+        if case % 3 == 0:
+            values = np.abs(values)  # evidence sums positive values
+        got = np.float32(_float32_sum(values.tolist()))
+        assert got.tobytes() == values.sum().tobytes(), values
+
+
+def _reference_evidence(fired, normalised):  # type: ignore[no-untyped-def]
+    """`_evidence` in its plain numpy form: the reference for the list-based one (and the
+    length of its longest run of tokens)."""
+    import numpy as np
+
+    from classifiers.model import _QUIET_WORDS
+
+    starts, ends = fired.starts, fired.ends
+    if starts.size == 0:
+        return []
+    category = fired.contributions[1 : starts.size + 1]
+    top = float(category.max())
+    chosen = np.flatnonzero(category >= 0.35 * top).tolist() if top > 0 else []
+    runs: list[list[int]] = []
+    for i in chosen:
+        if runs and i - runs[-1][-1] <= 2:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans = []
+    for run in runs:
+        if {normalised.text[starts[i] : ends[i]] for i in run} <= _QUIET_WORDS:
+            continue
+        a, b = normalised.original_span(int(starts[run[0]]), int(ends[run[-1]]))
+        start = fired.window.start
+        spans.append((float(category[run].sum()), (start + a, start + b)))
+    spans.sort(key=lambda item: -item[0])
+    return [span for _, span in spans], max(map(len, runs), default=0)
+
+
+def test_evidence_equals_the_numpy_reference(model) -> None:  # type: ignore[no-untyped-def]
+    # Python lists, the float32 sum in Python and original positions looked up once per window
+    # must give the spans (and their order) of the plain numpy form, labels of one window
+    # sharing the lookups.
+    from classifiers import corpus
+    from classifiers.model import _evidence, _WindowTokens
+    from classifiers.normalize import normalize
+
+    low = model.with_thresholds(dict.fromkeys(model.thresholds, 0.05))
+    texts = [m.text for m in corpus.load_corpus()][::3]
+    firing = low.score(texts, evidence=True).firing
+    compared = 0
+    longest = set()
+    for fired_list in firing.values():
+        windows: dict[int, _WindowTokens] = {}
+        for fired in fired_list:
+            start = fired.window.start
+            tokens = windows.setdefault(start, _WindowTokens.of(fired))
+            normalised = normalize(fired.window.piece, keep_offsets=True)
+            want, longest_run = _reference_evidence(fired, normalised)
+            assert _evidence(fired, tokens) == want
+            compared += 1
+            longest.add(min(longest_run, 8))
+    assert compared > 500
+    assert longest >= set(range(1, 9))  # runs of each length, 8 and more included
