@@ -1,6 +1,7 @@
 """Hashed features: position-independent, grouped per text, target features present."""
 
 import numpy as np
+import pytest
 
 from classifiers.features import Features, extract, word_hashes
 
@@ -71,8 +72,12 @@ def test_near_equals_a_token_by_token_reference() -> None:
         assert _near(roles, sentence).tolist() == expected.tolist()
 
 
-def test_a_cue_phrase_never_spans_two_texts_of_a_batch() -> None:
+@pytest.mark.parametrize("few_cues", [32, -1])  # the Python path, and the numpy path
+def test_a_cue_phrase_never_spans_two_texts_of_a_batch(monkeypatch, few_cues: int) -> None:  # type: ignore[no-untyped-def]
+    import classifiers.features as features_module
     from classifiers.lexicon import CUES
+
+    monkeypatch.setattr(features_module, "_FEW_CUES", few_cues)
 
     phrases = [p.split() for words in CUES.values() for p in words]
     two = next(p for p in phrases if len(p) == 2)
@@ -124,3 +129,52 @@ def test_few_cue_hits_built_in_python_equal_the_numpy_path(monkeypatch) -> None:
     slow = [_arrays(extract(batch, 16)) for batch in batches]
     assert len(calls) == len(batches)  # and none now
     assert fast == slow
+
+
+def test_quoted_pattern_matches_what_its_plain_form_matches() -> None:
+    # `_QUOTED` places the single quote's look-behind after it (literal first, for speed).
+    import random
+    import re
+
+    import classifiers.features as features_module
+    from classifiers import corpus
+
+    plain = re.compile(r"\"[^\"\x00\n]{1,300}\"|(?<![a-z0-9])'[^'\x00\n]{1,300}'(?![a-z0-9])")
+    rng = random.Random(3)
+    texts = [m.text.lower() for m in corpus.load_corpus()]
+    texts.append("'a' b'c' 'd'e \"f\" ''x'' a''b' \"\" '\x00' 'g\nh' ' i ' '9' 9'x'")
+    texts += ["".join(rng.choices("ab9 '\"\n\x00.", k=rng.randint(0, 16))) for _ in range(30000)]
+    matched = 0
+    for text in texts:
+        want = [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in features_module._QUOTED.finditer(text)] == want, text
+        matched += bool(want)
+    assert matched > 1000
+
+
+def test_filtered_cue_lookup_equals_the_plain_lookup() -> None:
+    # `_cue_hits` looks up only the probes its filter lets through; it must find every cue
+    # phrase `_lookup` finds, with the same theme bits, and nothing else.
+    import classifiers.features as features_module
+    from classifiers import corpus
+    from classifiers.normalize import normalize_many
+
+    keys, values, _present = features_module._cue_table()
+    rng = np.random.default_rng(9)
+    texts = normalize_many([m.text for m in corpus.load_corpus()][:2000])
+    features = extract(texts, 16)
+    near_misses = keys ^ rng.integers(1, 1 << 20, keys.size).astype(np.uint64)  # filter: yes
+    probes = [
+        features.token_hash,
+        keys,
+        near_misses,
+        rng.integers(0, 1 << 63, 5000).astype(np.uint64) * np.uint64(2),
+        np.concatenate([keys[::7], features.token_hash[:500], near_misses[::3]]),
+        np.zeros(0, dtype=np.uint64),
+    ]
+    for probe in probes:
+        found = features_module._lookup(keys, values, probe)
+        at, hits = features_module._cue_hits(probe)
+        assert at.tolist() == found.nonzero()[0].tolist()
+        assert hits.tolist() == found[at].tolist()
+    assert features_module._cue_hits(keys)[0].size == keys.size
