@@ -80,6 +80,27 @@ def test_hard_negatives_are_not_flagged(model) -> None:  # type: ignore[no-untyp
     assert len(flagged) <= 1, flagged
 
 
+# Greetings and one-liners open most chats. Session 6's first model with the fourth corpus batch
+# flagged some through the abuse gate (short texts were mostly abusive in the corpus, and
+# "hello" shares character n-grams with "hell"); none of these texts is in the corpus.
+SHORT_OPENERS = [
+    "Hello, about my invoice.",
+    "hello hello",
+    "Hello again",
+    "Hello",
+    "hi, about my account",
+    "Hello, about my refund.",
+    "hello? anyone",
+    "Good morning, about my order.",
+]
+
+
+def test_short_openers_are_not_flagged(model) -> None:  # type: ignore[no-untyped-def]
+    verdicts = model.classify_many(SHORT_OPENERS)
+    flagged = {t: v.labels for t, v in zip(SHORT_OPENERS, verdicts, strict=True) if v.flagged}
+    assert flagged == {}
+
+
 def test_threats_to_staff_are_extreme(model) -> None:  # type: ignore[no-untyped-def]
     verdict = model.classify("I know where you live and I'm going to hurt you after your shift.")
     assert "threat" in verdict.labels
