@@ -62,7 +62,7 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, help="Port to bind.")
 @click.option(
     "--workers",
-    default=lambda: _default_web_workers(),
+    default=_default_web_workers,
     show_default="2 per core",
     type=click.IntRange(1, 64),
     help="gunicorn sync worker processes.",

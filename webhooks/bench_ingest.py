@@ -690,7 +690,7 @@ def verdicts(report: Report) -> list[tuple[str, bool]]:
 @click.command("ingest", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--workers",
-    default=lambda: default_workers(),
+    default=default_workers,
     type=int,
     show_default="as conduct serve: 2 per core",
     help="gunicorn workers for both apps.",
