@@ -493,15 +493,10 @@ def _keep_highest(best: F32, messages: list[int], probs: F32) -> None:
     best[ids] = np.maximum(best[ids], np.maximum.reduceat(probs, firsts, axis=0))
 
 
-def _strong_tokens(category: F32) -> list[int]:
-    """The tokens whose contribution is at least 0.35 of the highest one, if that is positive:
-    `np.flatnonzero(category >= 0.35 * top)`."""
-    return _strong_of(category.tolist(), float(category.max()))
-
-
 def _strong_of(values: list[float], top: float) -> list[int]:
-    """`_strong_tokens` of a category as a list (`values`) and its numpy maximum (`top`), in
-    a list comprehension (a window has a few dozen tokens). numpy makes that comparison in
+    """The tokens whose contribution is at least 0.35 of the highest one (`top`, the numpy
+    maximum of `values`), if that is positive: `np.flatnonzero(category >= 0.35 * top)` in a
+    list comprehension (a window has a few dozen tokens). numpy makes that comparison in
     float32 (it casts the Python float to the array's type), so the bar is rounded to float32
     here too."""
     if not top > 0:
