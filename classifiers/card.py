@@ -62,6 +62,13 @@ def markdown(card: dict[str, Any]) -> str:
         if meta["features"].get("version", 0) >= 4
         else ""
     )
+    innocent = (
+        "; before features, innocent phrases with a rude word inside (a door knob, spotted dick, "
+        "Scunthorpe: `INNOCENT_PHRASES` in `classifiers/lexicon.py`) are rewritten to neutral "
+        "words"
+        if meta["features"].get("version", 0) >= 5
+        else ""
+    )
     out = [
         f"# Model card: {meta['version']}",
         "",
@@ -76,7 +83,7 @@ def markdown(card: dict[str, Any]) -> str:
         f"- Hashed features (2^{meta['features']['bits']} buckets, signed): character "
         f"{meta['features']['char_ngrams']}-grams, words and bigrams, policy cue phrases, and "
         "target features (a word near 'you', 'I', the company or a third person)"
-        f"{quoted}; one "
+        f"{quoted}{innocent}; one "
         "L2-regularised logistic regression per head (liblinear, C="
         f"{meta['config']['C']}), Platt-calibrated on out-of-fold decisions.",
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "

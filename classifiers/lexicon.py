@@ -51,6 +51,68 @@ COMPOUND_HEADS: frozenset[str] = _words(
     "shit fuck ass arse dick piss bitch crap twat cunt bastard prick"
 )
 
+# Innocent words and phrases that contain a rude word or sound like one: the Scunthorpe problem
+# (place names and surnames, birds, dog breeding, hardware, food). The normaliser rewrites each
+# to the neutral words beside it before features are computed, so none of them can flag a message
+# or be shown as evidence. Keys are normalised text (lower case, one space between words); a
+# space in a key also matches a hyphen or nothing ("finger prick", "finger-prick",
+# "fingerprick"). Only senses that are innocent in any context are listed: "Dick" and "hooker"
+# on their own, or "bitch" outside dog breeding, are left to the model.
+_KNOBS = (
+    "door gear cupboard drawer oven hob cooker control volume tuning radiator shower wardrobe "
+    "cabinet dresser dial thermostat temperature tap"
+)
+_TITS = ("blue", "great", "coal", "marsh", "willow", "crested", "bearded", "long tailed")
+INNOCENT_PHRASES: dict[str, str] = {
+    "finger prick": "finger test", "finger pricks": "finger tests",
+    "pin prick": "pin point", "pin pricks": "pin points",
+    "knob of butter": "pat of butter", "knobs of butter": "pats of butter",
+    **{f"{thing} knob": f"{thing} handle" for thing in _KNOBS.split()},
+    **{f"{thing} knobs": f"{thing} handles" for thing in _KNOBS.split()},
+    "stop cock": "water valve", "stop cocks": "water valves", "ball cock": "float valve",
+    "spotted dick": "sponge pudding", "cock a leekie": "leek soup",
+    "faggots in gravy": "meatballs in gravy", "faggots in onion gravy": "meatballs in gravy",
+    "faggots and peas": "meatballs and peas", "faggots and mash": "meatballs and mash",
+    "pork faggots": "pork meatballs", "cocktail": "mixed drink", "cocktails": "mixed drinks",
+    "cocker spaniel": "spaniel", "cocker spaniels": "spaniels", "cockerel": "rooster",
+    "cockerels": "roosters", "cockatoo": "parrot", "cockatoos": "parrots", "cockatiel": "parrot",
+    "cockatiels": "parrots", "peacock": "peafowl", "peacocks": "peafowl", "woodcock": "wader",
+    "cockroach": "roach", "cockroaches": "roaches", "cockpit": "flight deck",
+    "shuttle cock": "shuttle", "shuttle cocks": "shuttles", "weather cock": "weathervane",
+    **{f"{kind} tit": f"{kind} songbird" for kind in _TITS},
+    **{f"{kind} tits": f"{kind} songbirds" for kind in _TITS},
+    "titbit": "morsel", "titbits": "morsels",
+    "brood bitch": "brood dam", "brood bitches": "brood dams", "breeding bitch": "breeding dam",
+    "breeding bitches": "breeding dams", "in whelp bitch": "in whelp dam",
+    "maiden bitch": "maiden dam", "pussy willow": "willow catkin", "pussycat": "cat",
+    "therapist": "counsellor", "therapists": "counsellors",
+    "scunthorpe": "placename", "penistone": "placename", "cockermouth": "placename",
+    "cockfosters": "placename", "clitheroe": "placename", "shitterton": "placename",
+    "middlesex": "placename", "sussex": "placename", "essex": "placename", "wessex": "placename",
+    "arsenal": "football club",
+    "cockburn": "surname", "hancock": "surname", "hitchcock": "surname", "babcock": "surname",
+    "alcock": "surname", "glasscock": "surname", "cockcroft": "surname", "dickens": "surname",
+    "dickinson": "surname", "dickson": "surname",
+}  # fmt: skip
+# Substrings of which every key above contains one (a cheap check before the pattern runs).
+INNOCENT_TRIGGERS: tuple[str, ...] = (
+    "prick",
+    "knob",
+    "cock",
+    "dick",
+    "faggot",
+    "tit",
+    "bitch",
+    "puss",
+    "rapist",
+    "thorpe",
+    "nistone",
+    "clit",
+    "shit",
+    "sex",
+    "arse",
+)
+
 # Who a message is aimed at (after normalisation: lower case, apostrophes inside words removed).
 SECOND_PERSON: frozenset[str] = _words(
     "you your youre yours yourself yourselves youve youll youd u ur ya yall ye thee thou"

@@ -456,3 +456,26 @@ def test_evidence_equals_the_numpy_reference(model) -> None:  # type: ignore[no-
             longest.add(min(longest_run, 8))
     assert compared > 500
     assert longest >= set(range(1, 9))  # runs of each length, 8 and more included
+
+
+# Innocent words with a rude word inside, each in an ordinary request (none is in the corpus).
+INNOCENT_LOOK_ALIKES = [
+    "The finger-prick test kit came without any lancets, can you send some?",
+    "Is spotted dick still on the school lunch menu this Friday?",
+    "the gear knob on my car came loose two days after your service",
+    "My brood bitch is due next week. Does the policy cover a vet visit for whelping?",
+    "Cockburn is my surname, please correct the spelling on my account.",
+    "Parcel for Scunthorpe has been stuck at the depot since Monday.",
+]
+
+
+def test_innocent_look_alikes_are_not_flagged(model) -> None:  # type: ignore[no-untyped-def]
+    verdicts = model.classify_many(INNOCENT_LOOK_ALIKES)
+    pairs = zip(INNOCENT_LOOK_ALIKES, verdicts, strict=True)
+    flagged = {t: v.labels for t, v in pairs if v.flagged}
+    assert flagged == {}
+
+
+def test_the_rude_word_alone_is_still_flagged(model) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify("you absolute prick, refund me now")
+    assert verdict.flagged

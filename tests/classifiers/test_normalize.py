@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from classifiers import lexicon
 from classifiers import normalize as normalize_module
 from classifiers.normalize import normalize, normalize_many
 
@@ -40,7 +41,7 @@ def test_obfuscation_is_undone(raw: str, expected: str) -> None:
         "win10 on the 3rd floor",
         "e-mail me",
         "i.e. a.m. e.g.",
-        "Scunthorpe",
+        "Lightwater",  # (Scunthorpe is rewritten: test_innocent_look_alikes_are_rewritten)
         "mp3 and x64",
         "covid-19 and co-op",
         "pass4word",
@@ -273,3 +274,84 @@ def test_stretch_and_spacing_checks_say_yes_whenever_their_step_matches() -> Non
             assert normalize_module._SPACED_START.search(text), text
     assert stretched > 100 and spaced > 100
     assert not normalize_module._SPACED_START.search("ab c d")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Finger-prick test kit", "finger test test kit"),
+        ("the fingerprick kit", "the finger test kit"),
+        ("The door knob fell off", "the door handle fell off"),
+        ("a knob of butter", "a pat of butter"),
+        ("Spotted Dick and custard", "sponge pudding and custard"),
+        ("cock-a-leekie soup", "leek soup soup"),
+        ("my brood bitch is due", "my brood dam is due"),
+        ("blue tits and long-tailed tits", "blue songbirds and long tailed songbirds"),
+        ("from Scunthorpe to Penistone", "from placename to placename"),
+        ("the therapist called", "the counsellor called"),
+        ("Cockburn, account 1234", "surname, account 1234"),
+    ],
+)
+def test_innocent_look_alikes_are_rewritten(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "you prick",
+        "shut up you bitch",
+        "what a dick",
+        "cock",
+        "your tits",
+        "a knob",  # only with its object ("door knob") or its butter
+        "the rapist",
+        "Dick from the office",  # a name alone is left to the model
+        "titles and institutions",  # "tit" inside other words
+        "knobhead",
+    ],
+)
+def test_rude_words_outside_an_innocent_phrase_are_kept(raw: str) -> None:
+    assert normalize(raw).text == raw.lower()
+
+
+def test_every_innocent_phrase_passes_the_cheap_check_and_rewrites_once() -> None:
+    check = normalize_module._has(*lexicon.INNOCENT_TRIGGERS)
+    letters = [key.replace(" ", "") for key in lexicon.INNOCENT_PHRASES]
+    assert len(set(letters)) == len(letters)  # one meaning per spelling
+    for key, neutral in lexicon.INNOCENT_PHRASES.items():
+        for spelling in (key, key.replace(" ", "-"), key.replace(" ", "")):
+            assert check(spelling), spelling
+            assert normalize(spelling).text == neutral, spelling
+        # the neutral words are final: normalising them again changes nothing
+        assert normalize(neutral).text == neutral
+        assert not normalize_module._INNOCENT.search(neutral)
+
+
+def test_offsets_map_back_across_an_innocent_rewrite() -> None:
+    raw = "The finger-prick kit is sh1t, you morons"
+    result = normalize(raw, keep_offsets=True)
+    assert result.text == "the finger test kit is shit, you morons"
+    expected = {"finger test": "finger-prick", "shit": "sh1t", "morons": "morons"}
+    for word, original in expected.items():
+        start = result.text.index(word)
+        a, b = result.original_span(start, start + len(word))
+        assert raw[a:b] == original
+
+
+def test_innocent_prefix_tree_matches_what_the_plain_alternation_matches() -> None:
+    keys = sorted(lexicon.INNOCENT_PHRASES, key=len, reverse=True)
+    plain = re.compile(
+        r"(?<![a-z0-9])(?:"
+        + "|".join(r"[ \-]?".join(map(re.escape, key.split())) for key in keys)
+        + r")(?![a-z0-9])"
+    )
+    texts = [normalize_module._fold(t) for t in _sample_texts()]
+    texts += [f"x {key} y, {key}s {key}-{key}x {key.replace(' ', '')}." for key in keys]
+    texts += ["a blue tit, blue-tits and bluetit", "cockerelss cockerel cocker spaniels"]
+    found = 0
+    for text in texts:
+        expected = [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in normalize_module._INNOCENT.finditer(text)] == expected, text
+        found += len(expected)
+    assert found > len(keys)
