@@ -55,6 +55,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _threat_floor(meta: dict[str, Any]) -> str:
+    floor = meta["severity_thresholds"].get("threat_floor")
+    if floor is None:
+        return ""
+    share = meta["config"].get("extreme_threat_recall", 0.99)
+    return (
+        f" and P(threat) ≥ {floor} (the floor that keeps {share:.0%} of the extreme messages "
+        "the severity head catches: swearing or an insult alone is never a safety case)"
+    )
+
+
 def markdown(card: dict[str, Any]) -> str:
     meta = card["model"]
     quoted = (
@@ -100,7 +111,8 @@ def markdown(card: dict[str, Any]) -> str:
         *_gate_lines(meta),
         f"Severity: `extreme` when a label fires and P(extreme) ≥ "
         f"{meta['severity_thresholds']['sev_extreme']} (chosen for recall ≥ "
-        f"{meta['config']['extreme_recall']}), else `abusive` when P(aimed at staff or company) ≥ "
+        f"{meta['config']['extreme_recall']}){_threat_floor(meta)}, else `abusive` when "
+        "P(aimed at staff or company) ≥ "
         f"{meta['severity_thresholds']['sev_abusive']}, else `minor`.",
         "",
         "## Data",

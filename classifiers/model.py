@@ -115,6 +115,9 @@ class LinearModel:
         severity = meta["severity_thresholds"]
         self.abusive_threshold = float(severity["sev_abusive"])
         self.extreme_threshold = float(severity["sev_extreme"])
+        # `extreme` also needs this much P(threat): a threat to safety is a threat (0 in models
+        # trained before the floor existed)
+        self.extreme_threat_floor = float(severity.get("threat_floor", 0.0))
         self._index = {head: i for i, head in enumerate(self.heads)}
         gate = meta.get("gate") or {}
         self.gate_threshold: float | None = (
@@ -346,7 +349,10 @@ class LinearModel:
 
     def _flagged_severity(self, probs: F32) -> Severity:
         """The severity of this text whenever a label fires (by the model or a policy)."""
-        if probs[self._index["sev_extreme"]] >= self.extreme_threshold:
+        if (
+            probs[self._index["sev_extreme"]] >= self.extreme_threshold
+            and probs[self._index["threat"]] >= self.extreme_threat_floor
+        ):
             return "extreme"
         if probs[self._index["sev_abusive"]] >= self.abusive_threshold:
             return "abusive"

@@ -122,6 +122,9 @@ class TrainConfig:
     positive_boost: float = 0.5  # positives weighted by (negatives/positives) ** boost
     false_flag_limit: float = 0.025
     extreme_recall: float = 0.95
+    # `extreme` also needs P(threat) at a floor that keeps this share of the extreme messages
+    # the severity head alone catches (out of fold): swearing at a printer is never a safety case
+    extreme_threat_recall: float = 0.99
     # The abuse gate (model.py): the `offensive` head also flags, with its own threshold chosen
     # with the category thresholds under the one false-flag budget. Chosen on out-of-fold F1
     # over train+dev at the same 2.5 % false flags: 0.747 without it, 0.808 with it (extreme
@@ -358,6 +361,11 @@ def tune(
     model.extreme_threshold = thresholds.recall_threshold(
         probs[:, extreme], gold["sev_extreme"] & flagged, config.extreme_recall
     )
+    threat = HEADS.index("threat")
+    caught = flagged & gold["sev_extreme"] & (probs[:, extreme] >= model.extreme_threshold)
+    model.extreme_threat_floor = thresholds.recall_threshold(
+        probs[:, threat], caught, config.extreme_threat_recall
+    )
     among = abusive & flagged & ~gold["sev_extreme"]
     model.abusive_threshold = thresholds.best_f1_threshold(
         probs[among, severe], gold["sev_abusive"][among]
@@ -366,8 +374,13 @@ def tune(
     model.meta["severity_thresholds"] = {
         "sev_abusive": model.abusive_threshold,
         "sev_extreme": model.extreme_threshold,
+        "threat_floor": model.extreme_threat_floor,
     }
-    said_extreme = flagged & (probs[:, extreme] >= model.extreme_threshold)
+    said_extreme = (
+        flagged
+        & (probs[:, extreme] >= model.extreme_threshold)
+        & (probs[:, threat] >= model.extreme_threat_floor)
+    )
     model.meta["cross_validated"] = {
         "note": "out-of-fold over train+dev with the thresholds chosen on them (optimistic)",
         "messages": len(english),
@@ -501,6 +514,7 @@ def _meta(
         "positive_boost": config.positive_boost,
         "false_flag_limit": config.false_flag_limit,
         "extreme_recall": config.extreme_recall,
+        "extreme_threat_recall": config.extreme_threat_recall,
         "abuse_gate": config.abuse_gate,
         **(
             {"head_settings": {h: asdict(v) for h, v in config.head_settings.items()}}

@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifiers.api import classify, load_classifier, load_model
@@ -479,3 +480,29 @@ def test_innocent_look_alikes_are_not_flagged(model) -> None:  # type: ignore[no
 def test_the_rude_word_alone_is_still_flagged(model) -> None:  # type: ignore[no-untyped-def]
     verdict = model.classify("you absolute prick, refund me now")
     assert verdict.flagged
+
+
+# Swearing at a thing, in the demo's own words and others: `minor`, never a safety case.
+SWEARING_AT_THINGS = [
+    "Morning. The label printer in dispatch has gone offline again and the bloody thing won't "
+    "print the 2pm run. Can you help?",
+    "the damn scanner has frozen again, how do I reset it?",
+    "my fucking laptop won't charge, is the adapter covered?",
+]
+
+
+def test_swearing_at_a_thing_is_never_extreme(model) -> None:  # type: ignore[no-untyped-def]
+    for verdict in model.classify_many(SWEARING_AT_THINGS):
+        assert verdict.labels == ("profanity",)
+        assert verdict.severity == "minor"
+
+
+def test_extreme_needs_the_threat_floor_as_well(model) -> None:  # type: ignore[no-untyped-def]
+    index = {head: i for i, head in enumerate(model.heads)}
+    probs = np.zeros(len(model.heads), dtype=np.float32)
+    probs[index["sev_extreme"]] = 0.99
+    assert model.extreme_threat_floor > 0
+    probs[index["threat"]] = model.extreme_threat_floor - 0.01
+    assert model._flagged_severity(probs) != "extreme"
+    probs[index["threat"]] = model.extreme_threat_floor
+    assert model._flagged_severity(probs) == "extreme"

@@ -164,3 +164,23 @@ def test_nb_scale_favours_features_that_tell_the_classes_apart() -> None:
     gold = np.array([1, 1, 0, 0])
     scale = nb_scale(matrix, gold, np.ones(4, dtype=np.float32), 1.0)
     assert scale == pytest.approx([np.log(2.0), np.log(1.5)], rel=1e-5)
+
+
+def test_extreme_needs_a_threat_floor_chosen_out_of_fold(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+    model, _ = train(
+        TrainConfig(corpus_dir=data, public_sets=(), bits=14, extreme_threat_recall=0.5),
+        show_progress=False,
+    )
+    floor = model.meta["severity_thresholds"]["threat_floor"]
+    assert floor == model.extreme_threat_floor and 0.0 < floor < 1.0
+    assert model.meta["config"]["extreme_threat_recall"] == 0.5
+    # the floor is in the saved model, and a model saved without one keeps the old rule
+    model.save(tmp_path / "m")
+    assert LinearModel.load(tmp_path / "m").extreme_threat_floor == floor
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    del meta["severity_thresholds"]["threat_floor"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    assert LinearModel.load(tmp_path / "m").extreme_threat_floor == 0.0
