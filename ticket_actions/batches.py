@@ -5,6 +5,11 @@ the same ticket that are waiting are merged: `submit` pushes actions onto the ti
 enqueues an `apply` job only when no job is already waiting for that list on that queue (a
 marker key). The job `take`s the whole list when it starts and clears the marker first, so
 actions pushed after that get a job of their own.
+
+A transient failure (a 429's `Retry-After`, a backoff after a 5xx or a timeout) schedules a
+retry job and puts the batch key on hold for it (`hold`): until that job runs, any other job for
+the same ticket (one on the other queue, or one queued while the failing job ran) writes nothing
+and leaves its actions in the list for the retry, so the vendor's wait is kept by every job.
 """
 
 from __future__ import annotations
@@ -76,6 +81,17 @@ def submit(
         return None  # a job that has not started yet will take these actions too
     if delay is not None:
         connection.set(marker, "1", ex=MARKER_TTL)
+    return _enqueue(connection, vendor, key, queue_name, delay, meta)
+
+
+def _enqueue(
+    connection: redis.Redis,
+    vendor: str,
+    key: str,
+    queue_name: str,
+    delay: float | None,
+    meta: dict[str, Any] | None,
+) -> str:
     q = queue(connection, queue_name)
     options: dict[str, Any] = {
         "job_timeout": JOB_TIMEOUT,
@@ -88,6 +104,49 @@ def submit(
     else:
         job = q.enqueue(APPLY_JOB, vendor, key, **options)
     return str(job.id)
+
+
+def _hold_key(vendor: str, key: str) -> str:
+    return f"conduct:apply:hold:{vendor}:{key}"
+
+
+HOLD_MARGIN = 3600  # seconds a hold outlives its retry's due time, should that job be lost
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def hold(connection: redis.Redis, vendor: str, key: str, job_id: str, seconds: float) -> None:
+    """Until job `job_id` (the scheduled retry) runs, no other job writes this batch key."""
+    connection.set(_hold_key(vendor, key), job_id, ex=round(seconds) + HOLD_MARGIN)
+
+
+def holder(connection: redis.Redis, vendor: str, key: str) -> str | None:
+    """The retry job the batch key is held for, if any."""
+    value = connection.get(_hold_key(vendor, key))
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def release(connection: redis.Redis, vendor: str, key: str, job_id: str) -> None:
+    """End the hold, if it is still `job_id`'s (compare and delete, atomically)."""
+    connection.eval(_RELEASE, 1, _hold_key(vendor, key), job_id)
+
+
+def put_back(connection: redis.Redis, vendor: str, key: str, actions: Sequence[Action]) -> None:
+    """Actions back at the front of the batch's list, in order (a re-run failed job's)."""
+    if actions:
+        encoded = [json.dumps(action_to_dict(a)) for a in actions]
+        connection.lpush(_list_key(vendor, key), *reversed(encoded))
+
+
+def step_aside(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> None:
+    """A held job ends without taking anything: its marker goes, so actions queued after it
+    get a job of their own (which steps aside too while the hold lasts)."""
+    connection.delete(_marker_key(vendor, key, queue_name))
 
 
 def take(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> list[Action]:

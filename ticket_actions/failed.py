@@ -32,12 +32,21 @@ def failed_jobs(connection: redis.Redis) -> list[dict[str, Any]]:
 
 
 def requeue_failed(connection: redis.Redis, job_ids: list[str] | None = None) -> int:
-    """Put failed jobs back on their queues; their actions travel in `job.meta`."""
+    """Put failed jobs back on their queues; their actions travel in `job.meta`.
+
+    A requeue is a fresh start: the retry horizon and the backoff count from now. Otherwise a
+    job that gave up after a day-long outage would be past its horizon again at its first 429.
+    """
     count = 0
     for q in project_queues(connection):
         registry = q.failed_job_registry
         for job_id in registry.get_job_ids():
             if job_ids is None or job_id in job_ids:
+                job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+                if "first_attempt_at" in job.meta or "attempt" in job.meta:
+                    job.meta.pop("first_attempt_at", None)
+                    job.meta.pop("attempt", None)
+                    job.save_meta()  # type: ignore[no-untyped-call]
                 registry.requeue(job_id)
                 count += 1
     return count

@@ -94,13 +94,27 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
     job = get_current_job()
     meta = job.meta if job is not None else {}
     queue_name = meta.get("queue", APPLY_QUEUE)
-    held = [action_from_dict(a) for a in meta.get("actions", [])]
-    actions: list[Action] = held + batches.take(runtime.redis, vendor, key, queue_name)
+    carried = [action_from_dict(a) for a in meta.get("actions", [])]
+    attempt = int(meta.get("attempt", 1))
+    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
+    retry = batches.holder(runtime.redis, vendor, key)
+    if retry is not None and (job is None or retry != job.id):
+        # A retry for this ticket is scheduled (429, backoff): it writes these actions too, so
+        # the vendor's wait is kept. A re-run failed job's actions go back in front, in order.
+        batches.put_back(runtime.redis, vendor, key, carried)
+        if job is not None and carried:
+            job.meta.pop("actions", None)
+            _save_meta(job)
+        batches.step_aside(runtime.redis, vendor, key, queue_name)
+        JOBS.labels("apply", "held").inc()
+        log.info("apply.held", extra={"vendor": vendor, "batch": key, "retry_job": retry})
+        return {"held_for": retry}
+    if retry is not None:  # this job is the retry the ticket was held for
+        batches.release(runtime.redis, vendor, key, retry)
+    actions: list[Action] = carried + batches.take(runtime.redis, vendor, key, queue_name)
     if not actions:
         JOBS.labels("apply", "empty").inc()
         return {"applied": 0}
-    attempt = int(meta.get("attempt", 1))
-    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
     if job is not None:  # keep the actions with the job, so a failed job can be re-run
         job.meta.update(actions=[action_to_dict(a) for a in actions])
         _save_meta(job)
@@ -120,7 +134,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
                 _save_meta(job)
             raise GaveUp(f"{vendor} {key}: still failing after {waited}") from exc
         delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
-        batches.submit(
+        retry_id = batches.submit(
             runtime.redis,
             vendor,
             pending,
@@ -128,6 +142,8 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
             delay=delay,
             meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
         )
+        if retry_id is not None:
+            batches.hold(runtime.redis, vendor, key, retry_id, delay)
         if job is not None:
             job.meta.pop("actions", None)
             _save_meta(job)

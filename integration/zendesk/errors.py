@@ -53,7 +53,10 @@ def error_for_response(response: requests.Response, what: str) -> VendorError:
     reason = _describe(response)
     message = f"zendesk {what}: HTTP {status} {reason}".rstrip()
     if status == 409:
-        return UpdateConflict(message, status=status, retry_after=0.0)
+        # No wait asked for: the adapter re-reads at once (CONFLICT_RETRIES times); a conflict
+        # that outlasts those re-reads is retried by the `apply` job with exponential backoff,
+        # not at once (each attempt is a read and a write against the per-ticket limit).
+        return UpdateConflict(message, status=status, retry_after=None)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if retry_after is None:

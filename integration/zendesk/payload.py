@@ -60,18 +60,26 @@ class _Ignore(Exception):
 
 
 # -- reading fields --------------------------------------------------------------------------
+# `dict` first: parsed JSON is always a dict, and `isinstance(x, _MAPPING)` alone goes through
+# the ABC machinery (~0.3 µs a call, about a dozen calls per delivery in the web tier).
+_MAPPING = (dict, Mapping)
+
+
 def _obj(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key)
-    if not isinstance(value, Mapping):
+    if not isinstance(value, _MAPPING):
         raise PayloadError(f"{key} must be an object")
     return value
 
 
 def _id(value: Any) -> str | None:
     """Zendesk ids arrive as strings in envelopes and as numbers elsewhere; "" and 0 are none."""
-    if value is None or isinstance(value, bool | Mapping | list):
+    if type(value) is str:  # the common case, decided without the ABC checks below
+        text = value.strip()
+    elif value is None or isinstance(value, bool | list | dict | Mapping):
         return None
-    text = str(value).strip()
+    else:
+        text = str(value).strip()
     return text if text and text != "0" else None
 
 
@@ -159,7 +167,7 @@ def _envelope(body: Mapping[str, Any]) -> _Envelope:
     event = body.get("event")
     if event is None:
         event = {}
-    if not isinstance(event, Mapping):
+    if not isinstance(event, _MAPPING):
         raise PayloadError("event must be an object")
     return _Envelope(
         event_id=event_id,
@@ -189,7 +197,7 @@ def _comment_added(env: _Envelope) -> Event:
     name}}` [S: dust-tt/dust schema]; `detail` is the ticket [V]."""
     comment = _obj(env.event, "comment")
     author = comment.get("author")
-    author = author if isinstance(author, Mapping) else {}
+    author = author if isinstance(author, _MAPPING) else {}
     if author.get("is_staff") is True:
         raise _Ignore("staff-author")
     author_id = _id(author.get("id"))
@@ -202,7 +210,7 @@ def _comment_added(env: _Envelope) -> Event:
         ticket_id=_ticket_id(env),
         customer_id=author_id or _id(env.detail.get("requester_id")),
         organization_id=_id(env.detail.get("organization_id")),
-        channel=_channel(via.get("channel") if isinstance(via, Mapping) else None),
+        channel=_channel(via.get("channel") if isinstance(via, _MAPPING) else None),
         actor_id=author_id,
         actor_role="customer",
         message_id=_required_id(comment, "id"),
@@ -225,7 +233,7 @@ def _ticket_created(env: _Envelope) -> Event:
         ticket_id=_ticket_id(env),
         customer_id=requester,
         organization_id=_id(env.detail.get("organization_id")),
-        channel=_channel(via.get("channel") if isinstance(via, Mapping) else None),
+        channel=_channel(via.get("channel") if isinstance(via, _MAPPING) else None),
         actor_id=actor,
         actor_role="customer" if actor is not None and actor == requester else "agent",
         subject=_text(env.detail.get("subject")) or None,
@@ -240,8 +248,8 @@ def _tag_changes(event: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, 
     added = event.get("added")
     removed = event.get("removed")
     return (
-        _tags(added.get("tags")) if isinstance(added, Mapping) else (),
-        _tags(removed.get("tags")) if isinstance(removed, Mapping) else (),
+        _tags(added.get("tags")) if isinstance(added, _MAPPING) else (),
+        _tags(removed.get("tags")) if isinstance(removed, _MAPPING) else (),
     )
 
 
@@ -464,7 +472,7 @@ def parse_delivery(body: Any, *, received_at: datetime) -> Delivery:
     Raises `PayloadError` when the body is not an object with a string `type`, or when a mapped
     type lacks a field it needs.
     """
-    if not isinstance(body, Mapping):
+    if not isinstance(body, _MAPPING):
         raise PayloadError("the body must be a JSON object")
     event_type = body.get("type")
     if not isinstance(event_type, str) or not event_type:

@@ -113,6 +113,118 @@ def test_transient_failures_past_the_horizon_give_up_into_failed_registry(
     assert job.meta["actions"] == [{"type": "AddTags", "ticket_id": "9", "tags": ["x"]}]
 
 
+def test_a_requeued_job_that_gave_up_gets_a_fresh_retry_horizon(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ticket_actions.runtime import get_runtime
+
+    runtime = get_runtime()
+    horizon = runtime.settings.conduct_retry_horizon
+    runtime.settings = runtime.settings.model_copy(update={"conduct_retry_horizon": 0})
+    helpdesk.failures.append(TransientVendorError("timeout"))
+    batches.submit(redis_conn, "zendesk", [AddTags("9", ("x",))])
+    run_burst(redis_conn)
+    [row] = failed_jobs(redis_conn)
+    # as if it had been retried for a day before giving up (the default horizon, 24 h)
+    job = Job.fetch(row["id"], redis_conn, serializer=JSONSerializer)
+    job.meta.update(first_attempt_at=(datetime.now(UTC) - timedelta(hours=25)).isoformat())
+    job.meta.update(attempt=12)
+    job.save_meta()  # type: ignore[no-untyped-call]
+    runtime.settings = runtime.settings.model_copy(update={"conduct_retry_horizon": horizon})
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=30))
+    assert requeue_failed(redis_conn) == 1
+    run_burst(redis_conn)
+    assert failed_jobs(redis_conn) == []  # retried, not straight back to the failed registry
+    registry = queue(redis_conn, APPLY_QUEUE).scheduled_job_registry
+    [retry_id] = registry.get_job_ids()
+    assert Job.fetch(retry_id, redis_conn, serializer=JSONSerializer).meta["attempt"] == 2
+    enqueue_due_jobs(redis_conn, now=time.time() + 31)
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[AddTags("9", ("x",))]]
+
+
+def test_a_job_for_a_ticket_on_hold_waits_for_the_retry_after(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    """A 429's Retry-After holds every job for that ticket, not only the one that got it: here an
+    urgent job queued after the 429 (another queue, so not merged) must not write early."""
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=30))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("conduct_flagged",))])
+    run_burst(redis_conn)
+    registry = queue(redis_conn, APPLY_QUEUE).scheduled_job_registry
+    [retry_id] = registry.get_job_ids()
+    assert batches.holder(redis_conn, "zendesk", "ticket:7") == retry_id
+    assert batches.submit(redis_conn, "zendesk", [Comment("7", "note")], urgent=True)
+    run_burst(redis_conn)
+    assert helpdesk.batches == []  # held: nothing written before the Retry-After
+    assert batches.submit(redis_conn, "zendesk", [Comment("7", "later")], urgent=True)
+    run_burst(redis_conn)  # another job of its own (the held one left no marker), held too
+    assert helpdesk.batches == []
+    due = registry.get_scheduled_time(retry_id).timestamp()
+    assert enqueue_due_jobs(redis_conn, now=due + 1) == 1
+    run_burst(redis_conn)
+    # the retry writes everything, once, in the order it was queued, and ends the hold
+    assert helpdesk.batches == [
+        [AddTags("7", ("conduct_flagged",)), Comment("7", "note"), Comment("7", "later")]
+    ]
+    assert batches.holder(redis_conn, "zendesk", "ticket:7") is None
+    assert is_drained(redis_conn)
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("after",))], urgent=True)
+    run_burst(redis_conn)
+    assert helpdesk.batches[-1] == [AddTags("7", ("after",))]  # no hold left behind
+
+
+def test_a_requeued_job_for_a_held_ticket_hands_its_actions_to_the_retry(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    helpdesk.failures.append(PermanentVendorError("gone", status=404))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("first",))])
+    run_burst(redis_conn)  # lands in the failed registry with its action
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=30))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("second",))])
+    run_burst(redis_conn)  # 429: a retry is scheduled and the ticket held for it
+    assert requeue_failed(redis_conn) == 1
+    run_burst(redis_conn)
+    assert helpdesk.batches == []
+    enqueue_due_jobs(redis_conn, now=time.time() + 31)
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[AddTags("7", ("first",)), AddTags("7", ("second",))]]
+    assert failed_jobs(redis_conn) == []
+
+
+def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
+    from ticket_actions.jobs import BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS, backoff_seconds
+
+    for attempt in (1, 2, 3, 4):
+        base = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)
+        delays = [backoff_seconds(attempt) for _ in range(200)]
+        assert all(0.8 * base <= d <= 1.2 * base for d in delays)
+        assert len(set(delays)) > 1  # jitter, so retries of many jobs do not line up
+    assert all(backoff_seconds(30) <= 1.2 * BACKOFF_CAP_SECONDS for _ in range(50))
+
+
+def test_a_conflict_that_outlasts_the_rereads_is_retried_with_backoff(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    from integration.zendesk.errors import UpdateConflict
+
+    helpdesk.failures.append(UpdateConflict("409", status=409, retry_after=None))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("x",))])
+    run_burst(redis_conn)
+    registry = queue(redis_conn, APPLY_QUEUE).scheduled_job_registry
+    [job_id] = registry.get_job_ids()
+    due = registry.get_scheduled_time(job_id).timestamp() - time.time()
+    assert 3 <= due <= 6.5  # the first backoff step (5 s ± 20 %), not an immediate retry
+
+
+def test_the_retry_horizon_defaults_to_a_day() -> None:
+    from config.settings import Settings
+
+    assert Settings.model_fields["conduct_retry_horizon"].default == 24 * 3600
+
+
 def test_a_requeued_permanent_failure_writes_only_what_was_left(
     redis_conn: redis.Redis, helpdesk: Any
 ) -> None:

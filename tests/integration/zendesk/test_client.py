@@ -188,6 +188,7 @@ def test_a_409_that_persists_is_transient_and_keeps_the_action(
         helpdesk.apply([action])
     assert caught.value.status == 409
     assert caught.value.pending == [action]
+    assert caught.value.retry_after is None  # so the `apply` job backs off, not retries at once
 
 
 # -- macros ------------------------------------------------------------------------------------
