@@ -75,3 +75,29 @@ def test_serve_runs_gunicorn_with_two_workers_per_core_unless_told(
     (args,) = calls
     assert args[args.index("-w") + 1] == expected
     assert f"({expected} workers)" in result.output
+
+
+def test_jobs_failed_lists_and_jobs_requeue_reruns(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    """`conduct jobs failed` / `conduct jobs requeue` against a real Redis and RQ worker."""
+    import redis
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    from ticket_actions.queues import APPLY_QUEUE, queue
+    from ticket_actions.worker import make_worker
+
+    connection = redis.Redis.from_url(redis_url)
+    job = queue(connection, APPLY_QUEUE).enqueue("builtins.int", "not a number")
+    make_worker(connection).work(burst=True, logging_level="WARNING")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    listed = CliRunner().invoke(main, ["jobs", "failed"])
+    assert listed.exit_code == 0, listed.output
+    [line] = listed.output.splitlines()
+    assert line.startswith(f"{job.id}\t{APPLY_QUEUE}\tbuiltins.int\t")
+    assert "ValueError" in line
+    requeued = CliRunner().invoke(main, ["jobs", "requeue", job.id])
+    assert requeued.output.strip() == "requeued 1 job(s)"
+    assert CliRunner().invoke(main, ["jobs", "failed"]).output == ""
+    assert Job.fetch(job.id, connection, serializer=JSONSerializer).get_status() == "queued"
