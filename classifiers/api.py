@@ -10,7 +10,7 @@ model saved at `path`, cached per path, with `.classify(text)`, `.classify_many(
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +27,8 @@ class Classifier(Protocol):
     def classify(self, text: str) -> Verdict: ...
 
     def classify_many(self, texts: Sequence[str]) -> list[Verdict]: ...
+
+    def with_thresholds(self, thresholds: Mapping[str, float]) -> Classifier: ...
 
 
 _lock = threading.Lock()

@@ -83,6 +83,7 @@ def run_bench(model_path: Path, count: int, write: bool) -> int:
     model = load_model(model_path)
     texts = bench_messages(count)
     figures: dict[str, Any] = {
+        "model": model.version,  # the figures below are this model's
         "messages": count,
         "mean_length": round(float(np.mean([len(t) for t in texts])), 1),
     }

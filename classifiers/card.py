@@ -138,7 +138,8 @@ def markdown(card: dict[str, Any]) -> str:
     out += ["", "### Licences and label mapping"]
     for name, licence in meta["data"]["licences"].items():
         mapping = "; ".join(f"{k} → {v}" for k, v in meta["data"]["mapping"][name].items())
-        out.append(f"- **{name}** ({licence}): {mapping}")
+        out.append(f"- **{name}** ({licence}; this model trained on it): {mapping}")
+    out += _other_public_sets(set(meta["data"]["licences"]))
     taught = meta["config"].get("public_heads")
     if taught is None:  # models trained before `public_heads` existed: every mapped head
         out.append(
@@ -170,6 +171,28 @@ def markdown(card: dict[str, Any]) -> str:
     if card.get("bench"):
         out += ["", "## Speed (`conduct bench classify`)", _bench(card["bench"])]
     return "\n".join(out) + "\n"
+
+
+def _other_public_sets(trained: set[str]) -> list[str]:
+    """Licence and mapping of every public set the figures below use that this model did not
+    train on: the `--data` training sets and the test sets (evaluation only)."""
+    from classifiers import public
+
+    out = []
+    for name in public.TRAIN_SETS:
+        if name not in trained:
+            mapping = "; ".join(f"{k} → {v}" for k, v in public.MAPPING[name].items())
+            out.append(
+                f"- **{name}** ({public.LICENCES[name]}; only with `conduct train --data "
+                f"{name}`, never shipped): {mapping}"
+            )
+    tests = public.MAPPING.get("olid_test / hasoc_test / ethos", {})
+    mapping = "; ".join(f"{k} → {v}" for k, v in tests.items())
+    out.append(
+        f"- **olid_test**, **hasoc_test** (licences as olid and hasoc) and **ethos** "
+        f"({public.LICENCES['ethos']}): test sets, never trained on: {mapping}"
+    )
+    return out
 
 
 VARIANTS = {

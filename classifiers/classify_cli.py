@@ -3,9 +3,10 @@
 Each input line is `{"id": ..., "text": ...}`; each output line is `{"id", "labels", "scores",
 "severity", "evidence", "language", "assessed"}`. Lines are read and classified in small
 batches (so throughput is that of the batch path, and memory does not grow with the input).
-A line that is not a JSON object with a string `text` gets, in its place, `{"id": ...,
-"line": N, "error": "line N: ..."}`, the same message on standard error, and the rest goes on;
-the exit status is then 1.
+A line that is not a JSON object with a string `text` (blank, not UTF-8, not JSON) gets, in its
+place, `{"id": ..., "line": N, "error": "line N: ..."}`, the same message on standard error, and
+the rest goes on; the exit status is then 1. Output is ASCII JSON (non-ASCII escaped), so an id
+holding a lone surrogate (valid JSON) cannot stop the output either.
 """
 
 from __future__ import annotations
@@ -64,8 +65,15 @@ def output_row(ident: Any, verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def _parse(number: int, line: str) -> tuple[Any, str | None, str | None]:
-    """(id, text, error) of one input line."""
+def _parse(number: int, line: str | bytes) -> tuple[Any, str | None, str | None]:
+    """(id, text, error) of one input line (bytes from standard input, str from a test)."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, None, f"line {number}: not valid UTF-8 (byte {exc.start + 1})"
+    if not line.strip():
+        return None, None, f"line {number}: empty line"
     try:
         row = json.loads(line)
     except ValueError as exc:
@@ -78,16 +86,16 @@ def _parse(number: int, line: str) -> tuple[Any, str | None, str | None]:
     return row.get("id"), text, None
 
 
-def _batches(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
-    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+def _batches(lines: Iterable[str | bytes], size: int) -> Iterator[list[tuple[int, str | bytes]]]:
+    numbered = enumerate(lines, start=1)
     while batch := list(islice(numbered, size)):
         yield batch
 
 
-def run(model: LinearModel, source: IO[str], sink: IO[str], errors: IO[str]) -> int:
+def run(model: LinearModel, source: Iterable[str | bytes], sink: IO[str], errors: IO[str]) -> int:
     """Classify every line of `source` onto `sink`; returns the number of bad lines."""
     bad = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
     for batch in _batches(source, BATCH):
         parsed = [_parse(number, line) for number, line in batch]
         texts = [text for _, text, error in parsed if error is None and text is not None]
@@ -116,5 +124,5 @@ def main(model_path: Path, policy: Path | None) -> int:
     except (PolicyFileError, OSError, ValueError) as exc:
         print(f"conduct classify: {exc}", file=sys.stderr)
         return 2
-    bad = run(model, sys.stdin, sys.stdout, sys.stderr)
+    bad = run(model, sys.stdin.buffer, sys.stdout, sys.stderr)  # bytes: each line decoded alone
     return 1 if bad else 0

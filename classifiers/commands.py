@@ -91,6 +91,7 @@ def train(
 ) -> None:
     """Train the classifier (fixed seeds) and write it with its model card."""
     from classifiers.card import write_card
+    from classifiers.corpus import CorpusError
     from classifiers.public import SHIPPABLE, TRAIN_READERS, PublicDataError
     from classifiers.train import config_for
     from classifiers.train import train as run_training
@@ -116,7 +117,7 @@ def train(
     config = config_for(sets, public_head=public_head, public_dir=public_dir, extra_files=files)
     try:
         model, _facts = run_training(config, show_progress=not quiet)
-    except PublicDataError as exc:
+    except (PublicDataError, CorpusError) as exc:
         click.echo(f"conduct train: {exc}", err=True)
         sys.exit(2)
     model.save(out)

@@ -13,7 +13,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ class Message:
     channel: str = "email"
     evidence: tuple[str, ...] = ()
     source: str = ""
+    assigned_split: Split | None = None  # extra labelled files (feedback): always "train"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -50,7 +51,7 @@ class Message:
 
     @property
     def split(self) -> Split:
-        return split_of(self.family)
+        return self.assigned_split or split_of(self.family)
 
 
 def split_of(family: str) -> Split:
@@ -61,18 +62,23 @@ def split_of(family: str) -> Split:
     return "dev" if bucket >= _DEV_FROM else "train"
 
 
-def read_messages(path: Path, *, strict: bool = False) -> Iterator[Message]:
+def read_messages(
+    path: Path, *, strict: bool = False, split: Split | None = None
+) -> Iterator[Message]:
     """Messages of one JSON-lines file. Bad lines raise `CorpusError` when `strict`, else are
-    skipped (the corpus files are written while we train; a half-written last line is normal)."""
+    skipped (the corpus files are written while we train; a half-written last line is normal).
+    `split` puts every message in that split instead of the one its family hashes to."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                yield _message(json.loads(line), path.name, number)
+                message = _message(json.loads(line), path.name, number)
             except (ValueError, KeyError, TypeError) as exc:
                 if strict:
                     raise CorpusError(f"{path}:{number}: {exc}") from None
+                continue
+            yield message if split is None else replace(message, assigned_split=split)
 
 
 def _message(row: dict[str, Any], source: str, number: int) -> Message:
@@ -102,10 +108,16 @@ def _message(row: dict[str, Any], source: str, number: int) -> Message:
 
 
 def load_corpus(directory: Path = DATA_DIR, extra: Iterable[Path] = ()) -> list[Message]:
-    """The corpus files present in `directory`, then any extra labelled files."""
+    """The corpus files present in `directory`, then any extra labelled files (agent feedback).
+
+    Extra files are read strictly (a bad line stops training with its file and line number:
+    a feedback row silently dropped is a correction lost) and are training data only: their
+    rows go to the train split whatever their family, so none is held out unseen."""
     paths = [directory / name for name in CORPUS_FILES if (directory / name).exists()]
-    paths += list(extra)
-    return [message for path in paths for message in read_messages(path)]
+    messages = [message for path in paths for message in read_messages(path)]
+    for path in extra:
+        messages += read_messages(path, strict=True, split="train")
+    return messages
 
 
 def file_digests(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:

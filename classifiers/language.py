@@ -1,9 +1,17 @@
-"""Which language a message is in, cheaply: the script of its letters, then function words.
+"""Which language a message is in, cheaply: the script of its letters, then function words,
+then (for Latin-script text with no English word at all) Google's CLD2.
 
 The model covers English only; text judged to be in another language is not assessed (and so
 never flagged). The guess leans to English: a message is called foreign only when most of its
-letters are in a non-Latin script, or when another language's function words clearly outnumber
-English ones, so short or mixed messages stay assessed.
+letters are in a non-Latin script, when another language's function words clearly outnumber
+English ones, or when it holds no English word (no English function word and no word of our
+English lexicon) and CLD2 is sure of another language. So short or mixed messages stay assessed.
+
+Words that are function words of English and of another language ("a", "is", "for", "me") are
+evidence for neither, and one-letter words are not counted: before, "you're a snake, a lying
+snake" and spaced-out "Y O U  A R E  U S E L E S S" were called Portuguese and so never assessed.
+CLD2 (`pycld2`, ~10 µs a message) runs only when nothing English was found; on our corpus it
+finds most of the short foreign messages the function words miss ("danke, hat geklappt!").
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from classifiers.lexicon import STOPWORDS
+import pycld2  # type: ignore[import-untyped]
+
+from classifiers.lexicon import ENGLISH_EXTRA, LEET_WORDS, OBFUSCATION_TARGETS, STOPWORDS
 
 ENGLISH = "en"
 _LIMIT = 4000  # characters looked at: enough to tell, and bounded on 1 MB texts
@@ -27,12 +37,20 @@ _SCRIPTS: list[tuple[int, str]] = [
 _STARTS = [start for start, _ in _SCRIPTS]
 _WORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in STOPWORDS.items():
-    for _word in _words:
+    for _word in _words | (ENGLISH_EXTRA if _lang == ENGLISH else frozenset()):
         _WORD_LANGS[_word] = (*_WORD_LANGS.get(_word, ()), _lang)
-# A word in the English list and another one is evidence for the other language only.
+# A word in the English list and another one is evidence for neither.
 for _word, _langs in list(_WORD_LANGS.items()):
     if ENGLISH in _langs and len(_langs) > 1:
-        _WORD_LANGS[_word] = tuple(lang for lang in _langs if lang != ENGLISH)
+        del _WORD_LANGS[_word]
+# Words of our English lexicon (cue words, swear words) that no other list has: a message with
+# one of them is being written at least partly in English, and is assessed.
+_ENGLISH_LEXICON = frozenset(
+    word
+    for word in LEET_WORDS | frozenset(OBFUSCATION_TARGETS)
+    if not any(word in words for lang, words in STOPWORDS.items() if lang != ENGLISH)
+)
+_CLD2_MIN_PERCENT = 70  # of the text's bytes in the language CLD2 names
 # Characters from the first recognised script up: the only ones `_script` needs to look up.
 _HIGH = re.compile("[\u0370-\U0010ffff]+")
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'\n\t\r"})
@@ -50,15 +68,28 @@ def guess(raw: str, normalised: str) -> str:
     counts: dict[str, float] = {}
     words = normalised[:_LIMIT].translate(_PUNCTUATION).split()
     # the function words only, in order (the sums below are the same additions in the same order)
-    for langs in [_WORD_LANGS[word] for word in words if word in _WORD_LANGS]:
+    for langs in [_WORD_LANGS[word] for word in words if len(word) > 1 and word in _WORD_LANGS]:
         for lang in langs:  # a word shared by k languages is 1/k evidence for each
             counts[lang] = counts.get(lang, 0.0) + 1.0 / len(langs)
     english = counts.pop(ENGLISH, 0.0)
-    if not counts:
+    if counts:
+        lang, hits = max(counts.items(), key=lambda item: (item[1], item[0]))
+        if (hits >= 2 and english == 0) or (hits >= 3 and hits >= 2 * english + 1):
+            return lang
+    if english or any(word in _ENGLISH_LEXICON for word in words):
         return ENGLISH
-    lang, hits = max(counts.items(), key=lambda item: (item[1], item[0]))
-    if (hits >= 2 and english == 0) or (hits >= 3 and hits >= 2 * english + 1):
-        return lang
+    return _cld2(raw[:_LIMIT])
+
+
+def _cld2(text: str) -> str:
+    """CLD2's language when it is sure (reliable, most of the text) and not English; else "en"."""
+    try:
+        reliable, _, found = pycld2.detect(text)
+    except pycld2.error:  # e.g. bytes it cannot take: leave the text assessed
+        return ENGLISH
+    code, percent = found[0][1], found[0][2]
+    if reliable and code not in (ENGLISH, "un") and percent >= _CLD2_MIN_PERCENT:
+        return str(code)
     return ENGLISH
 
 

@@ -17,6 +17,13 @@ OBFUSCATION_TARGETS: tuple[str, ...] = (
     "retarded", "retards", "faggot", "fag", "nigger", "nigga", "spastic", "spaz", "tosser",
     "scumbag", "scum", "kill", "killed", "killing", "die", "you", "your", "stfu", "gtfo",
     "shitting", "cripple", "cripples",
+    # identity slurs, so that "tr*nny", "p@ki" or "w0gs" reach the model as the word they hide;
+    # after the words above, so a masked token one of those fits still means that word
+    "tranny", "trannies", "wetback", "wetbacks", "kike", "kikes", "paki", "pakis", "chink",
+    "chinks", "spic", "spics", "coon", "coons", "raghead", "ragheads", "towelhead",
+    "towelheads", "dyke", "dykes", "poof", "poofs", "poofter", "gyppo", "gyppos", "gypo",
+    "pikey", "pikeys", "wog", "wogs", "mong", "mongs", "spacker", "muzzie", "muzzies",
+    "faggots", "fags", "niggers",
 )  # fmt: skip
 
 # Shortened spellings that stand for a target word (whole tokens only).
@@ -136,6 +143,14 @@ REPORTING: frozenset[str] = _words(
 
 # Function words per language (accents stripped, as the normaliser leaves them); the language
 # guesser counts them. Kept to words that are rare in the other languages listed.
+# English words the language guess counts as English besides STOPWORDS["en"]: contractions as
+# the normaliser leaves them (apostrophes dropped) and a few more of the commonest words.
+ENGLISH_EXTRA: frozenset[str] = _words(
+    "youre youve youll youd ive id ill isnt arent wasnt werent doesnt didnt hasnt havent hadnt "
+    "couldnt wouldnt shouldnt thats theres whats hes shes theyre weve yourself yours such "
+    "very much been being said told asked ordered paid refund service"
+)
+
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": _words(
         "the and you that this is are was for with have has had not but what your can "
@@ -363,3 +378,14 @@ CUES: dict[str, tuple[str, ...]] = {
         "they said, abusive, harassment, harassed, threatening, threatened, received"
     ),
 }
+
+# Words the normaliser also accepts when a token spells one wholly in leetspeak ("0uts1d3",
+# "l0s3r", "w@tch"), but never guesses behind masks (too many common words would fit a mask):
+# every word of four letters or more in the cue phrases above.
+LEET_WORDS: frozenset[str] = frozenset(
+    word
+    for phrases in CUES.values()
+    for phrase in phrases
+    for word in phrase.split()
+    if len(word) >= 4 and word.isalpha()
+)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from classifiers import chunking, language
 from classifiers.features import FEATURE_VERSION, Features, extract
 from classifiers.lexicon import STOPWORDS
-from classifiers.normalize import Normalized, normalize, normalize_many
+from classifiers.normalize import Normalized, normalize, normalize_many, storable
 from classifiers.verdict import CATEGORIES, Severity, Span, Verdict
 
 F32 = npt.NDArray[np.float32]
@@ -232,7 +232,7 @@ class LinearModel:
         windows = [
             _Window(i, start, piece)
             for i, text in enumerate(texts)
-            for start, piece in chunking.windows(text, self.window, self.overlap)
+            for start, piece in chunking.windows(storable(text), self.window, self.overlap)
         ]
         best = np.zeros((len(texts), len(self.heads)), dtype=np.float32)
         languages = ["en"] * len(texts)
@@ -324,6 +324,7 @@ class LinearModel:
         evidence: dict[str, list[Span]] = {}
         # per window start: normalised once and its tokens as lists, shared by its labels
         windows: dict[int, _WindowTokens] = {}
+        fired_in: dict[str, list[_Window]] = {}
         for fired in firing:
             label = labels[0] if gated and fired.label == _GATE else fired.label
             if label in labels and (fired.label == _GATE) == bool(gated):
@@ -331,6 +332,12 @@ class LinearModel:
                 if start not in windows:
                     windows[start] = _WindowTokens.of(fired)
                 evidence.setdefault(label, []).extend(_evidence(fired, windows[start]))
+                fired_in.setdefault(label, []).append(fired.window)
+        for label, fired_windows in fired_in.items():
+            if not evidence.get(label):
+                # No word stands out (a threat carried by the whole sentence, such as "I know
+                # what bus you take"): the evidence is the text of the windows that fired.
+                evidence[label] = [_whole(w) for w in fired_windows if w.piece.strip()]
         evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
         return Verdict(
             scores,
@@ -533,21 +540,22 @@ class _WindowTokens:
     normalised: Normalized
     starts: list[int]
     ends: list[int]
-    originals: dict[int, int]
+    originals: dict[int, int]  # span starts followed back
+    original_ends: dict[int, int]  # span ends followed back
 
     @classmethod
     def of(cls, fired: _Firing) -> _WindowTokens:
         normalised = fired.normalised or normalize(fired.window.piece, keep_offsets=True)
-        return cls(normalised, fired.starts.tolist(), fired.ends.tolist(), {})
+        return cls(normalised, fired.starts.tolist(), fired.ends.tolist(), {}, {})
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """`Normalized.original_span`, each position followed back through the layers once."""
-        originals = self.originals
+        originals, ends = self.originals, self.original_ends
         if start not in originals:
             originals[start] = self.normalised.original_position(start)
-        if end not in originals:
-            originals[end] = self.normalised.original_position(end)
-        return originals[start], originals[end]
+        if end not in ends:
+            ends[end] = self.normalised.original_end(end)
+        return originals[start], ends[end]
 
 
 def _evidence(fired: _Firing, tokens: _WindowTokens) -> list[Span]:
@@ -578,6 +586,13 @@ def _evidence(fired: _Firing, tokens: _WindowTokens) -> list[Span]:
         spans.append((weight, (offset + a, offset + b)))
     spans.sort(key=lambda item: -item[0])
     return [span for _, span in spans]
+
+
+def _whole(window: _Window) -> Span:
+    """A window's text as a span of the message, without its surrounding white space."""
+    piece = window.piece
+    lead = len(piece) - len(piece.lstrip())
+    return (window.start + lead, window.start + len(piece.rstrip()))
 
 
 def _merge(spans: list[Span]) -> list[Span]:

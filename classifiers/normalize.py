@@ -4,12 +4,15 @@
 (one character for one, so offsets survive), strips HTML, and undoes common obfuscation:
 masked letters ("f*ck", "a$$"), leetspeak ("sh1t"), spaced letters ("f u c k"), stretched letters
 ("fuuuuck") and short spellings ("fkn"). Obfuscated tokens are rewritten only when the result is
-one of `lexicon.OBFUSCATION_TARGETS`, so "win10", "e-mail" or "3rd" are left alone.
+one of `lexicon.OBFUSCATION_TARGETS` (or, for leetspeak alone, a cue word of four letters or
+more: `lexicon.LEET_WORDS`), so "win10", "e-mail" or "3rd" are left alone.
 
 With `keep_offsets=True` the result maps positions back: normalised character `i` comes from
-original position `original_position(i)`, and `len(text)` maps to `len(original)`, so a
-normalised span `[i, j)` is the original span `[original_position(i), original_position(j))`
-(`original_span`). A replacement maps onto the whole stretch of original text it replaced.
+original position `original_position(i)`, and `len(text)` maps to `len(original)`. A span's
+end is followed back with `original_end(j)`, which differs only inside a replacement: there the
+end maps to where the replaced text ended, so a normalised span `[i, j)` is the original span
+`[original_position(i), original_end(j))` (`original_span`), and a replacement maps onto the
+whole stretch of original text it replaced (a word ending inside "b*stards." is not empty).
 The map is kept as each step's list of edits (`Layer`) and followed back only for the positions
 asked for: recording costs a few list appends per edit, where an array of every position cost
 about as much as the normalisation itself.
@@ -31,6 +34,7 @@ from classifiers.lexicon import (
     INNOCENT_PHRASES,
     INNOCENT_TRIGGERS,
     LEET,
+    LEET_WORDS,
     MASKS,
     OBFUSCATION_TARGETS,
 )
@@ -133,6 +137,16 @@ class Layer:
             return self.old_start[k]  # inside a replacement: where the replaced text began
         return position - self.new_end[k] + self.old_end[k]
 
+    def back_end(self, position: int) -> int:
+        """`back` for the end of a span: inside a replacement (after its first character) it is
+        where the replaced text ended, so the span keeps all of what it came from."""
+        k = bisect_right(self.new_start, position) - 1
+        if k < 0:
+            return position
+        if position < self.new_end[k]:
+            return self.old_end[k] if position > self.new_start[k] else self.old_start[k]
+        return position - self.new_end[k] + self.old_end[k]
+
 
 Offsets = list[Layer]
 
@@ -146,16 +160,35 @@ class Normalized:
     def original_position(self, position: int) -> int:
         """Where normalised `position` (0..len(text)) comes from in the original text (needs
         `keep_offsets=True`)."""
+        return self._followed_back(position, Layer.back)
+
+    def original_end(self, position: int) -> int:
+        """Where a normalised span ending at `position` ends in the original text."""
+        return self._followed_back(position, Layer.back_end)
+
+    def _followed_back(self, position: int, step: Callable[[Layer, int], int]) -> int:
         if self.offsets is None:
             raise ValueError("normalize(..., keep_offsets=True) is needed for spans")
         position += self.shift
         for layer in reversed(self.offsets):
-            position = layer.back(position)
+            position = step(layer, position)
         return position
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of normalised `[start, end)` (needs `keep_offsets=True`)."""
-        return self.original_position(start), self.original_position(end)
+        return self.original_position(start), self.original_end(end)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with NUL (the batch separator) and lone surrogates (which no UTF encoding can
+    hold) replaced by spaces, one character for one, so spans into it are spans into `text`.
+    Valid JSON can carry both ("\\u0000", "\\ud800"); before this they crashed a whole batch."""
+    if text.isascii():
+        return text.replace("\x00", " ") if "\x00" in text else text
+    return _UNSTORABLE.sub(" ", text)
 
 
 def normalize(text: str, *, keep_offsets: bool = False) -> Normalized:
@@ -308,7 +341,10 @@ def _deobfuscate_token(token: str) -> str | None:
         return None
     core = token.rstrip(".!?,;:")
     tail = token[len(core) :]
-    for candidate, rest in ((token, ""), (core, tail)):
+    # the word without its trailing punctuation first: "p*ki." is "paki" and a full stop, not
+    # "pakis" with the "." as a masked letter; the whole token only when the word alone fits
+    # nothing ("fuc." is still "fuck")
+    for candidate, rest in ((core, tail), (token, "")):
         found = _unmask(candidate)
         if found is not None:
             return found + rest
@@ -331,6 +367,8 @@ def _unmask_word(token: str) -> str | None:
         return leet
     if leet in ABBREVIATIONS:
         return ABBREVIATIONS[leet]
+    if leet in LEET_WORDS and leet != token and _half_letters(token):
+        return leet  # a cue word spelled in leetspeak ("0uts1d3"), never one behind masks
     found = _masked_target(leet)
     if found is None and leet != token and _mostly_letters(token):
         # a look-alike that spells no target may hide one ("f@cking" is not "facking")
@@ -342,6 +380,12 @@ def _mostly_letters(token: str) -> bool:
     """A word with a letter or two disguised ("f@cking"), not a number ("500s", "9am")."""
     letters = sum(c.isalpha() for c in token)
     return token[0].isalpha() and letters >= 3 and letters >= 2 * (len(token) - letters)
+
+
+def _half_letters(token: str) -> bool:
+    """At least half letters: a disguised word ("l0s3r", "0uts1d3"), not a code ("a1b2c3d")."""
+    letters = sum(c.isalpha() for c in token)
+    return letters >= 2 and 2 * letters >= len(token) + 1
 
 
 def _masked_target(token: str) -> str | None:
@@ -484,7 +528,17 @@ def _deobfuscate_all(text: str, offsets: Offsets | None) -> tuple[str, Offsets |
         last_end = end
         new = _deobfuscate_token(text[start:end])
         if new is not None:
-            edits.append((start, end, new))
+            # punctuation kept at the end stays outside the edit, so that a span ending on the
+            # word ends there in the original too ("b*stards." → "bastards" + ".")
+            keep = 0
+            while (
+                keep < len(new) - 1
+                and end - keep - 1 > start
+                and new[-1 - keep] == text[end - 1 - keep]
+                and not new[-1 - keep].isalnum()
+            ):
+                keep += 1
+            edits.append((start, end - keep, new[: len(new) - keep]))
     return _apply(edits, text, offsets)
 
 

@@ -1,4 +1,5 @@
-"""Choosing decision thresholds on the development split (never on a test set)."""
+"""Choosing decision thresholds from out-of-fold scores on the train and dev splits (never on a
+test set)."""
 
 from __future__ import annotations
 

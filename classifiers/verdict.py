@@ -45,13 +45,17 @@ class Verdict:
 
     def with_thresholds(self, thresholds: Mapping[str, float]) -> Verdict:
         """Labels re-derived from the scores where a threshold is overridden (the policy's
-        overrides); a category not in `thresholds` keeps the model's own decision."""
-        if not self.assessed or not thresholds:
+        overrides); a category not in `thresholds`, or whose threshold is the one already in
+        force, keeps the model's own decision (with its evidence, and a label the abuse gate
+        gave). The worker classifies under the policy's thresholds, so there this changes
+        nothing and agrees with `conduct classify --policy`."""
+        changed = {c: t for c, t in thresholds.items() if self.thresholds.get(c) != t}
+        if not self.assessed or not changed:
             return self
         labels = tuple(
             c
             for c in CATEGORIES
-            if (self.scores.get(c, 0.0) >= thresholds[c] if c in thresholds else c in self.labels)
+            if (self.scores.get(c, 0.0) >= changed[c] if c in changed else c in self.labels)
         )
         severity: Severity = self.flagged_severity if labels else "none"
         evidence = {k: v for k, v in self.evidence.items() if k in labels}

@@ -61,8 +61,9 @@ class _Model(BaseModel):
 class Thresholds(_Model):
     """Overrides of the score at or above which a category's label is set (in [0, 1]).
 
-    A category left out keeps the model card's threshold (chosen on the development split and
-    shipped with the model), so a retrained model brings its own thresholds with it.
+    A category left out keeps the model card's threshold (chosen out of fold on the train and
+    dev splits, never the test split, and shipped with the model), so a retrained model brings
+    its own thresholds with it.
     """
 
     profanity: float | None = Field(default=None, ge=0.0, le=1.0)

@@ -89,7 +89,7 @@ def assess_event(event: Event, runtime: Runtime, now: datetime) -> Outcome:
         event = _as_self(event, runtime.helpdesk(event.vendor))
     verdict: Verdict | None = None
     if _is_customer_message(event) and event.text.strip():
-        verdict = runtime.classify(event.text)
+        verdict = runtime.classify(event.text, policy.thresholds.as_mapping())
     connection = runtime.redis
     with store.customer_lock(connection, customer):
         record = store.load_record(connection, customer)

@@ -3,6 +3,7 @@ classifier, each built the first time a job needs it (never at import)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,10 +30,15 @@ class Runtime:
             self._helpdesks[vendor] = helpdesk_for(vendor, self.settings, self.redis)
         return self._helpdesks[vendor]
 
-    def classify(self, text: str) -> Verdict:
+    def classify(self, text: str, thresholds: Mapping[str, float] | None = None) -> Verdict:
+        """The verdict under `thresholds` (the policy's overrides), decided by the model as
+        `conduct classify --policy` decides it: evidence for every label, the abuse gate alike."""
         from classifiers.api import load_classifier
 
-        return load_classifier(self.settings.conduct_model).classify(text)
+        classifier = load_classifier(self.settings.conduct_model)
+        if thresholds:
+            classifier = classifier.with_thresholds(thresholds)
+        return classifier.classify(text)
 
 
 _runtime: Runtime | None = None

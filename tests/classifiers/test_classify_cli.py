@@ -103,3 +103,51 @@ def test_the_command_applies_a_policy_override(tmp_path: Path) -> None:
     assert not {"insult", "profanity"} & set(first_strict["labels"])
     assert first_plain["scores"] == first_strict["scores"]
     assert "line 2" in strict.stderr
+
+
+def test_blank_and_non_utf8_lines_get_an_error_line_of_their_own() -> None:
+    """One output line per input line: a blank line or bytes that are not UTF-8 are named."""
+    out, err = io.StringIO(), io.StringIO()
+    source = [
+        json.dumps({"id": 1, "text": "hello"}).encode() + b"\n",
+        b"\n",
+        b'{"id": 3, "text": "caf\xe9"}\n',  # Latin-1, not UTF-8
+        json.dumps({"id": 4, "text": "you absolute moron"}).encode() + b"\n",
+    ]
+    bad = run(load_model(DEFAULT_MODEL), source, out, err)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert bad == 2
+    assert [r.get("line") for r in rows] == [None, 2, 3, None]
+    assert rows[1]["error"] == "line 2: empty line"
+    assert rows[2]["error"].startswith("line 3: not valid UTF-8")
+    assert rows[3]["id"] == 4 and rows[3]["labels"]
+
+
+def test_nul_and_lone_surrogates_in_valid_json_are_classified_not_fatal() -> None:
+    r"""`\u0000` and `\ud800` are valid JSON escapes; they once crashed the whole batch."""
+    lines = [
+        json.dumps({"id": "\ud800", "text": "you absolute moron\u0000 fix it"}),
+        json.dumps({"id": 2, "text": "lone \ud800 surrogate, you absolute moron"}),
+        json.dumps({"id": 3, "text": "fine, thanks"}),
+    ]
+    rows, _, bad = _run(lines)
+    assert bad == 0
+    assert [r["id"] for r in rows] == ["\ud800", 2, 3]
+    assert "insult" in rows[0]["labels"] and "insult" in rows[1]["labels"]
+    text = "lone \ud800 surrogate, you absolute moron"
+    [(start, end)] = rows[1]["evidence"]["insult"]
+    assert "moron" in text[start:end]  # spans still index the text as given
+    assert not rows[2]["labels"]
+
+
+def test_the_command_reads_bytes_and_writes_ascii_json() -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    data = b'{"id": "\xc3\xa9", "text": "merci"}\n\n{"id": 2, "text": "\xff"}\n'
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "classify"], input=data, capture_output=True, env=env
+    )
+    assert done.returncode == 1
+    lines = done.stdout.decode("ascii").splitlines()
+    assert len(lines) == 3
+    assert json.loads(lines[0])["id"] == "é"
+    assert "line 2: empty line" in lines[1] and "line 3: not valid UTF-8" in lines[2]

@@ -54,6 +54,35 @@ def test_load_corpus_reads_present_files_and_extras(tmp_path: Path) -> None:
     assert messages[1].family == "fb1" and not messages[1].abusive
 
 
+def test_extra_files_are_training_data_and_read_strictly(tmp_path: Path) -> None:
+    """Agent feedback is trained on, all of it: no row is held out by its family's hash, and a
+    bad row stops training naming its file and line instead of being dropped."""
+    extra = tmp_path / "feedback.jsonl"
+    rows = [{"id": f"fb{i}", "text": f"feedback {i}", "labels": []} for i in range(60)]
+    _write(extra, rows)
+    held_out_by_hash = [r["id"] for r in rows if split_of(str(r["id"])) != "train"]
+    assert held_out_by_hash  # without the rule, some of these would be dev or test
+    messages = load_corpus(tmp_path, [extra])
+    assert {m.split for m in messages} == {"train"}
+    _write(extra, [*rows[:2], {"id": "bad", "text": "x", "labels": ["rude"]}])
+    with pytest.raises(CorpusError, match=r"feedback.jsonl:3: unknown labels"):
+        load_corpus(tmp_path, [extra])
+
+
+def test_conduct_train_stops_on_a_bad_feedback_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    bad = tmp_path / "feedback.jsonl"
+    bad.write_text('{"id": "a", "text": "fine", "labels": []}\n{"text": 5}\n')
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", "--quiet", "--data", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "feedback.jsonl:2" in result.output
+    assert not out.exists()
+
+
 def _message(ident: str, family: str, text: str) -> Message:
     return Message(id=ident, family=family, text=text, labels=(), severity="none")
 

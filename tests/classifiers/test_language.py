@@ -21,6 +21,11 @@ def _guess(text: str) -> str:
         ("Здравствуйте, не могу войти в личный кабинет", "und-Cyrl"),
         ("こんにちは、ログインできません", "ja"),
         ("مرحبا، لا أستطيع تسجيل الدخول إلى حسابي", "ar"),
+        # short messages with no English word: the function words miss them, CLD2 is sure
+        ("danke, hat geklappt!", "de"),
+        ("Je vais te tuer", "fr"),
+        ("Hyvää päivää, tilaukseni ei ole saapunut", "fi"),
+        ("Tôi sẽ giết bạn", "vi"),
     ],
 )
 def test_foreign_text_is_recognised(text: str, lang: str) -> None:
@@ -36,6 +41,18 @@ def test_foreign_text_is_recognised(text: str, lang: str) -> None:
         "No, I am in a meeting, can you call me back at 3?",
         "My name is José and the app crashes when I open it",
         "Die Hard is my favourite film, but the stream keeps buffering",
+        # once called Portuguese ("a", "is", "for" and single letters counted as foreign)
+        "you're a snake, a lying snake",
+        "go fvck yourself. 3 weeks for a refund is a joke",
+        "Y O U  A R E  U S E L E S S",
+        "w a t c h  y o u r  b a c k",
+        # no English function word, but English words CLD2 might misread
+        "ill sm@sh ur f@ce in",
+        "ur such a pr!ck",
+        "dumb bl0nde",
+        "shite company, shite phone line, shite everything",
+        "wtf m8",
+        "ok thanks",
     ],
 )
 def test_english_stays_english(text: str) -> None:
@@ -86,3 +103,15 @@ def test_script_looks_only_at_high_characters_and_answers_the_same() -> None:
         assert language._script(text) == _reference_script(text), text
         found += language._script(text) != ""
     assert found > 50  # the texts exercise the script count, not only the ASCII exit
+
+
+def test_the_corpus_english_is_never_called_foreign_and_most_foreign_is_found() -> None:
+    """All 5,400 English corpus messages stay English; the 59 foreign ones were 46 found by the
+    function words alone, 58 with CLD2 for text that holds no English word."""
+    from classifiers import corpus
+
+    messages = corpus.load_corpus()
+    english = [m.text for m in messages if m.lang == "en"]
+    foreign = [m.text for m in messages if m.lang != "en"]
+    assert [t for t in english if _guess(t) != "en"] == []
+    assert sum(_guess(t) != "en" for t in foreign) >= 0.95 * len(foreign)

@@ -317,6 +317,41 @@ def test_a_policy_override_on_the_verdict_matches_a_model_with_those_thresholds(
     assert rederived.severity == direct.severity == direct.flagged_severity
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "did you get this job out of a cereal box? because it shows",  # insult from the gate
+        "you are a useless idiot",
+        "got a crowbar in the boot and I know which car park you use",
+        "Thanks, that worked.",
+    ],
+)
+def test_the_worker_and_the_command_agree_under_a_policy(model, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The worker classifies under the policy's thresholds and the policy then re-derives the
+    verdict with the same thresholds; `conduct classify --policy` uses the model alone. Both
+    must give the same labels, severity and evidence: with insult lowered (a label the card's
+    thresholds do not give, which needs evidence) and with a category named at the card's own
+    threshold (a label the abuse gate gave must stay)."""
+    from ticket_actions.runtime import Runtime
+
+    for policy in ({"insult": 0.5}, {"insult": model.thresholds["insult"]}, {"threat": 0.3}):
+        command = model.with_thresholds(policy).classify(text)
+        runtime = Runtime.__new__(Runtime)
+        runtime.settings = type("S", (), {"conduct_model": DEFAULT_MODEL})()  # type: ignore[assignment]
+        worker = runtime.classify(text, policy).with_thresholds(policy)
+        assert worker == command
+        for label in command.labels:
+            assert command.evidence.get(label), (label, policy)
+
+
+def test_naming_a_category_at_its_own_threshold_keeps_a_gate_label(model) -> None:  # type: ignore[no-untyped-def]
+    verdict = model.classify("did you get this job out of a cereal box? because it shows")
+    assert verdict.labels == ("insult",)
+    assert verdict.scores["insult"] < model.thresholds["insult"]  # the gate gave it
+    same = verdict.with_thresholds({"insult": model.thresholds["insult"]})
+    assert same.labels == ("insult",) and same.evidence == verdict.evidence
+
+
 def test_one_row_decision_in_python_equals_decide_labels() -> None:
     # `_verdict` decides its one row with `_decide_one`; it must agree with `decide_labels`
     # everywhere, ties, switched-off categories, thresholds of 0 and a missing gate included.
@@ -506,3 +541,13 @@ def test_extreme_needs_the_threat_floor_as_well(model) -> None:  # type: ignore[
     assert model._flagged_severity(probs) != "extreme"
     probs[index["threat"]] = model.extreme_threat_floor
     assert model._flagged_severity(probs) == "extreme"
+
+
+def test_nul_and_lone_surrogates_are_read_as_spaces_not_fatal(model) -> None:  # type: ignore[no-untyped-def]
+    """The worker's path: a message carrying NUL or a lone surrogate (both valid JSON escapes
+    in a webhook) is classified as if they were spaces, alone or in a batch, spans unchanged."""
+    texts = ["you absolute moron\x00 fix it", "lone \ud800 surrogate, you absolute moron", "ok"]
+    spaced = [t.replace("\x00", " ").replace("\ud800", " ") for t in texts]
+    assert model.classify_many(texts) == model.classify_many(spaced)
+    assert [model.classify(t) for t in texts] == [model.classify(t) for t in spaced]
+    assert "insult" in model.classify(texts[0]).labels

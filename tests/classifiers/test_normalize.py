@@ -29,6 +29,19 @@ from classifiers.normalize import normalize, normalize_many
         ("you a$$clown", "you assclown"),
         ("a pack of f**kwits", "a pack of fuckwits"),
         ("sh1t-for-brains", "shit-for-brains"),
+        # masked and leet-spelled slurs (lexicon.OBFUSCATION_TARGETS)
+        ("some tr*nny", "some tranny"),
+        ("p@ki, ch*nk and w0gs", "paki, chink and wogs"),
+        ("r*gheads like you", "ragheads like you"),
+        # cue words spelled wholly in leetspeak (lexicon.LEET_WORDS)
+        ("y0u 0uts1d3 l0s3r", "you outside loser"),
+        ("w@tch ur b@ck", "watch ur back"),
+        ("1mbec1le", "imbecile"),
+        # trailing punctuation is not a masked letter when the word alone fits
+        ("sh*t.", "shit."),
+        ("p*ki.", "paki."),
+        ("tw*t!", "twat!"),
+        ("f*c.", "fuck"),  # the word alone fits nothing, so the "." hides its last letter
     ],
 )
 def test_obfuscation_is_undone(raw: str, expected: str) -> None:
@@ -53,6 +66,8 @@ def test_obfuscation_is_undone(raw: str, expected: str) -> None:
         "3x as many 4xx errors, 2fa",
         "an idiot-proof setup",  # a hyphenated plain word is not a masked one
         'the filter masked it as "p***stone"',  # a mask alone is too little to go on
+        "order a1b2c3 and code x9y8",  # codes: fewer letters than a disguised word has
+        "w*tch the video",  # cue words are read through leetspeak, never guessed behind masks
     ],
 )
 def test_ordinary_tokens_are_left_alone(raw: str) -> None:

@@ -60,6 +60,13 @@ def test_training_writes_a_loadable_model_with_a_card(tmp_path: Path) -> None:
     assert "near_duplicates" in facts
     assert (out / CARD_JSON).exists() and "Thresholds" in (out / CARD_MD).read_text()
     assert card["model"]["data"]["corpus"]["support_abusive.jsonl"]["lines"] == 18
+    # every public set the card's figures may use is named with its licence and mapping, also
+    # those this model did not train on (the `--data` sets, the test sets)
+    licences = (out / CARD_MD).read_text().split("### Licences and label mapping")[1]
+    for name, words in (("olid", "no licence stated"), ("hasoc", "FIRE 2019"),
+                        ("ethos", "GPL-3.0"), ("hasoc_test", "test sets")):  # fmt: skip
+        assert f"**{name}**" in licences and words in licences
+    assert "OFF/TIN → insult" in licences and "HOF/HATE → identity_attack" in licences
     scores_bad = loaded.classify("you useless idiot").scores["insult"]
     scores_ok = loaded.classify("please reset my password").scores["insult"]
     assert scores_bad > scores_ok

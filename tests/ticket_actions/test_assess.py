@@ -3,7 +3,7 @@ the plugin's own events; the classifier and the adapter are stand-ins (tested el
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,7 +86,7 @@ class Desk:
 
 @dataclass
 class StubRuntime(Runtime):
-    def classify(self, text: str) -> Verdict:
+    def classify(self, text: str, thresholds: Mapping[str, float] | None = None) -> Verdict:
         return _verdict(text)
 
 
