@@ -99,7 +99,9 @@ def markdown(card: dict[str, Any]) -> str:
         f"{meta['config']['C']}), Platt-calibrated on out-of-fold decisions.",
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "
         f"{meta['features']['overlap']}; a message scores its highest window.",
-        "- Prediction: numpy only (`weights.npz` loaded with allow_pickle=False, `model.json`).",
+        "- Prediction: numpy only (`weights.npz` loaded with allow_pickle=False, `model.json`). "
+        "No scikit-learn object is saved: each head's fitted coefficients are copied into plain "
+        "arrays when it is trained, so nothing is loaded through pickle or skops.",
         f"- Files: {', '.join(f'{k} {v / 1e3:,.0f} kB' for k, v in card.get('files', {}).items())}"
         ".",
         f"- Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}. Loading "
@@ -253,14 +255,27 @@ def _evaluation(figures: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+_BENCH_ORDER = ("model", "messages", "mean_length", "ours_conduct_classify_msgs_per_s",
+                "ours_in_process_batch_msgs_per_s", "apc_in_process_batch_msgs_per_s",
+                "throughput_ratio_cli_vs_apc", "flagged_share")  # fmt: skip
+
+
 def _bench(figures: dict[str, Any]) -> str:
-    rows = [[k, v] for k, v in figures.items() if not isinstance(v, dict | list)]
+    # the same order whether the figures come from the bench or back from sorted JSON
+    def place(key: str) -> tuple[int, str]:
+        return (_BENCH_ORDER.index(key) if key in _BENCH_ORDER else len(_BENCH_ORDER), key)
+
+    rows = [
+        [k, figures[k]]
+        for k in sorted(figures, key=place)
+        if not isinstance(figures[k], dict | list)
+    ]
     parts = [_table(rows, ["", ""])]
     latency = figures.get("latency")
     if latency:
         lat_rows = [
             [band, v["ours_p50_ms"], v["ours_p99_ms"], v["apc_p50_ms"], v["apc_p99_ms"]]
-            for band, v in latency.items()
+            for band, v in sorted(latency.items(), key=lambda item: int(item[0].split("-")[0]))
         ]
         parts += [
             "",

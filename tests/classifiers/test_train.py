@@ -191,3 +191,14 @@ def test_extreme_needs_a_threat_floor_chosen_out_of_fold(tmp_path: Path) -> None
     del meta["severity_thresholds"]["threat_floor"]
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
     assert LinearModel.load(tmp_path / "m").extreme_threat_floor == 0.0
+
+
+def test_bench_figures_render_in_a_fixed_order_whatever_order_they_come_in() -> None:
+    from classifiers.card import _bench
+
+    band = {"ours_p50_ms": 1, "ours_p99_ms": 2, "apc_p50_ms": 3, "apc_p99_ms": 4}
+    figures = {"cpu_count": 2, "model": "m", "messages": 5,
+               "latency": {"2000-10000": band, "500-2000": band, "0-100": band}}  # fmt: skip
+    text = _bench(dict(sorted(figures.items())))  # as read back from sorted JSON
+    assert text.index("| model |") < text.index("| messages |") < text.index("| cpu_count |")
+    assert text.index("| 0-100 |") < text.index("| 500-2000 |") < text.index("| 2000-10000 |")
