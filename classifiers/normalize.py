@@ -343,7 +343,7 @@ def _deobfuscate_token(token: str) -> str | None:
     tail = token[len(core) :]
     # the word without its trailing punctuation first: "p*ki." is "paki" and a full stop, not
     # "pakis" with the "." as a masked letter; the whole token only when the word alone fits
-    # nothing ("fuc." is still "fuck")
+    # nothing ("f*c." is still "fuck")
     for candidate, rest in ((core, tail), (token, "")):
         found = _unmask(candidate)
         if found is not None:
@@ -383,7 +383,7 @@ def _mostly_letters(token: str) -> bool:
 
 
 def _half_letters(token: str) -> bool:
-    """At least half letters: a disguised word ("l0s3r", "0uts1d3"), not a code ("a1b2c3d")."""
+    """More than half letters: a disguised word ("l0s3r", "0uts1d3"), not a code ("a1b2c3d")."""
     letters = sum(c.isalpha() for c in token)
     return letters >= 2 and 2 * letters >= len(token) + 1
 
