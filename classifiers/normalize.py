@@ -128,23 +128,15 @@ class Layer:
     old_start: list[int]
     old_end: list[int]
 
-    def back(self, position: int) -> int:
-        """The position before this step of `position` after it."""
+    def back(self, position: int, *, end: bool = False) -> int:
+        """The position before this step of `position` after it. Inside a replacement that is
+        where the replaced text began, or, for the `end` of a span past the replacement's first
+        character, where it ended: the span keeps all of what it came from."""
         k = bisect_right(self.new_start, position) - 1
         if k < 0:
             return position  # before the first edit
         if position < self.new_end[k]:
-            return self.old_start[k]  # inside a replacement: where the replaced text began
-        return position - self.new_end[k] + self.old_end[k]
-
-    def back_end(self, position: int) -> int:
-        """`back` for the end of a span: inside a replacement (after its first character) it is
-        where the replaced text ended, so the span keeps all of what it came from."""
-        k = bisect_right(self.new_start, position) - 1
-        if k < 0:
-            return position
-        if position < self.new_end[k]:
-            return self.old_end[k] if position > self.new_start[k] else self.old_start[k]
+            return self.old_end[k] if end and position > self.new_start[k] else self.old_start[k]
         return position - self.new_end[k] + self.old_end[k]
 
 
@@ -157,22 +149,19 @@ class Normalized:
     offsets: Offsets | None = None  # the steps' edits, first step first
     shift: int = 0  # characters stripped from the start after the last step
 
-    def original_position(self, position: int) -> int:
+    def original_position(self, position: int, *, end: bool = False) -> int:
         """Where normalised `position` (0..len(text)) comes from in the original text (needs
-        `keep_offsets=True`)."""
-        return self._followed_back(position, Layer.back)
-
-    def original_end(self, position: int) -> int:
-        """Where a normalised span ending at `position` ends in the original text."""
-        return self._followed_back(position, Layer.back_end)
-
-    def _followed_back(self, position: int, step: Callable[[Layer, int], int]) -> int:
+        `keep_offsets=True`); with `end`, where a span ending there ends (`Layer.back`)."""
         if self.offsets is None:
             raise ValueError("normalize(..., keep_offsets=True) is needed for spans")
         position += self.shift
         for layer in reversed(self.offsets):
-            position = step(layer, position)
+            position = layer.back(position, end=end)
         return position
+
+    def original_end(self, position: int) -> int:
+        """Where a normalised span ending at `position` ends in the original text."""
+        return self.original_position(position, end=True)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of normalised `[start, end)` (needs `keep_offsets=True`)."""

@@ -70,11 +70,10 @@ def submit(
     if not actions:
         return None
     key = batch_key(actions)
-    encoded = [json.dumps(action_to_dict(a)) for a in actions]
     if delay is None:
-        connection.rpush(_list_key(vendor, key), *encoded)
+        connection.rpush(_list_key(vendor, key), *(json.dumps(action_to_dict(a)) for a in actions))
     else:
-        connection.lpush(_list_key(vendor, key), *reversed(encoded))
+        put_back(connection, vendor, key, actions)
     queue_name = URGENT_QUEUE if urgent else APPLY_QUEUE
     marker = _marker_key(vendor, key, queue_name)
     if delay is None and not connection.set(marker, "1", nx=True, ex=MARKER_TTL):
@@ -137,21 +136,22 @@ def release(connection: redis.Redis, vendor: str, key: str, job_id: str) -> None
 
 
 def put_back(connection: redis.Redis, vendor: str, key: str, actions: Sequence[Action]) -> None:
-    """Actions back at the front of the batch's list, in order (a re-run failed job's)."""
+    """Actions at the front of the batch's list, in order, ahead of anything queued since (a
+    retry's, a re-run failed job's)."""
     if actions:
         encoded = [json.dumps(action_to_dict(a)) for a in actions]
         connection.lpush(_list_key(vendor, key), *reversed(encoded))
 
 
-def step_aside(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> None:
-    """A held job ends without taking anything: its marker goes, so actions queued after it
-    get a job of their own (which steps aside too while the hold lasts)."""
+def clear_marker(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> None:
+    """This queue's job for the batch has started: actions queued from now on get a job of
+    their own (a held job clears it too and takes nothing; the next one is held as well)."""
     connection.delete(_marker_key(vendor, key, queue_name))
 
 
 def take(connection: redis.Redis, vendor: str, key: str, queue_name: str) -> list[Action]:
     """Clear the waiting marker, then pop every action queued for this batch."""
-    connection.delete(_marker_key(vendor, key, queue_name))
+    clear_marker(connection, vendor, key, queue_name)
     with connection.pipeline(transaction=True) as pipe:
         pipe.lrange(_list_key(vendor, key), 0, -1)
         pipe.delete(_list_key(vendor, key))

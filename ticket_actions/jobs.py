@@ -105,7 +105,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
         if job is not None and carried:
             job.meta.pop("actions", None)
             _save_meta(job)
-        batches.step_aside(runtime.redis, vendor, key, queue_name)
+        batches.clear_marker(runtime.redis, vendor, key, queue_name)
         JOBS.labels("apply", "held").inc()
         log.info("apply.held", extra={"vendor": vendor, "batch": key, "retry_job": retry})
         return {"held_for": retry}
