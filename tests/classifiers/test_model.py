@@ -345,7 +345,7 @@ def test_the_worker_and_the_command_agree_under_a_policy(model, text: str) -> No
 
 
 def test_naming_a_category_at_its_own_threshold_keeps_a_gate_label(model) -> None:  # type: ignore[no-untyped-def]
-    verdict = model.classify("did you get this job out of a cereal box? because it shows")
+    verdict = model.classify("who trained you, a cereal box?")
     assert verdict.labels == ("insult",)
     assert verdict.scores["insult"] < model.thresholds["insult"]  # the gate gave it
     same = verdict.with_thresholds({"insult": model.thresholds["insult"]})
