@@ -165,7 +165,11 @@ def markdown(card: dict[str, Any]) -> str:
     cv = meta.get("cross_validated")
     if cv:
         out += ["", "## Cross-validated (out-of-fold, train+dev; optimistic)", _summary(cv)]
-    for variant, figures in card.get("evaluation", {}).items():
+    evaluations = card.get("evaluation", {})
+    # a fixed order (the shipped model first), whichever variant was evaluated last
+    order = [*(v for v in VARIANTS if v in evaluations), *sorted(set(evaluations) - set(VARIANTS))]
+    for variant in order:
+        figures = evaluations[variant]
         out += ["", f"## Evaluation: {variant} variant"]
         if variant in VARIANTS:
             out += [f"{VARIANTS[variant]}; model `{figures.get('model', '?')}`.", ""]
