@@ -280,7 +280,7 @@ def test_the_gate_gives_the_category_closest_to_its_threshold_and_respects_switc
 def test_a_gated_verdict_has_one_label_severity_and_evidence_from_the_gate_head(model) -> None:  # type: ignore[no-untyped-def]
     import copy
 
-    text = "Your manager is a spineless weasel and everyone in that office knows it."
+    text = "Honestly the manager there is a weasel."
     strict = model.with_thresholds(dict.fromkeys(model.thresholds, 0.9999))
     gated = copy.copy(strict)
     gated.gate_threshold = 0.0  # every English message reaches the gate
