@@ -250,6 +250,17 @@ def _evaluation(figures: dict[str, Any]) -> str:
         parts += ["", "### Public test sets (thresholds from the public dev parts)"]
         parts.append(_table(rows, ["test set", "tool", "macro-F1", "F1 (offensive)", "ROC-AUC"]))
         parts.append(f"\n{public.get('note', '')}")
+    probe = figures.get("ordinary_probe")
+    if probe:
+        parts += [
+            "",
+            "### Ordinary-traffic probe (evaluation only, never trained on)",
+            f"False flags on {probe['acceptable']} ordinary messages (mostly short, firm but "
+            f"acceptable requests): {probe['false_flags']} ({probe['false_flag_rate']:.1%}). "
+            f"Short abusive messages caught: {probe['recall']:.1%} of {probe['abusive']}; "
+            f"threats to safety called extreme: {probe['extreme_recall']:.1%} of "
+            f"{probe['extreme']}.",
+        ]
     language = figures.get("language")
     if language:
         parts += ["", "### Language", _table([[k, v] for k, v in language.items()], ["", ""])]

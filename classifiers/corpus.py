@@ -1,7 +1,8 @@
 """The project's own support corpus: reading it, splitting it by family, checking the split.
 
 Files in `classifiers/data/` (JSON lines, one message each): `support_acceptable.jsonl`,
-`support_abusive.jsonl`, `non_english.jsonl`; extra labelled files (agent feedback) use the same
+`support_abusive.jsonl`, `non_english.jsonl` (and `ordinary_probe.jsonl`, read only by
+`conduct evaluate`); extra labelled files (agent feedback) use the same
 schema. Each message belongs to a *family* (variations of one idea); a family goes wholly to one
 split, chosen by a hash of its name, so the split is stable as the files grow.
 """
@@ -21,6 +22,9 @@ from classifiers.verdict import CATEGORIES, SEVERITIES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CORPUS_FILES = ("support_acceptable.jsonl", "support_abusive.jsonl", "non_english.jsonl")
+# Evaluation only, never trained on and outside the splits: ordinary support traffic (mostly
+# short, firm but acceptable requests) and short abusive messages, by another writer.
+PROBE_FILE = "ordinary_probe.jsonl"
 Split = Literal["train", "dev", "test"]
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
 _DEV_FROM, _TEST_FROM = 70, 85  # hash bucket (0-99) where dev and held-out test start
@@ -120,6 +124,12 @@ def load_corpus(directory: Path = DATA_DIR, extra: Iterable[Path] = ()) -> list[
     return messages
 
 
+def load_probe(directory: Path = DATA_DIR) -> list[Message]:
+    """The ordinary-traffic probe (`PROBE_FILE`), empty when the file is absent."""
+    path = directory / PROBE_FILE
+    return list(read_messages(path, strict=True)) if path.exists() else []
+
+
 def file_digests(paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
     """sha256 and line count per file, for the model card."""
     result = {}
@@ -173,4 +183,26 @@ def near_duplicates(messages: list[Message], threshold: float = 0.7) -> list[Nea
                 result.append(
                     NearDuplicate(messages[i].id, messages[j].id, pair, round(similarity, 3))
                 )
+    return result
+
+
+def near_duplicates_between(
+    new: list[Message], old: list[Message], threshold: float = 0.7
+) -> list[NearDuplicate]:
+    """Pairs of a `new` and an `old` message, in any split, whose word 3-gram sets overlap
+    (Jaccard) at `threshold`+: how data kept apart (the probe) is checked against the corpus."""
+    index: dict[str, list[int]] = defaultdict(list)
+    shingles = [_shingles(m.text) for m in old]
+    for j, found in enumerate(shingles):
+        for shingle in found:
+            index[shingle].append(j)
+    result = []
+    for message in new:
+        found = _shingles(message.text)
+        for j in {j for s in found for j in index[s]}:
+            union = len(found | shingles[j])
+            similarity = len(found & shingles[j]) / union if union else 0.0
+            if similarity >= threshold:
+                pair = (message.split, old[j].split)
+                result.append(NearDuplicate(message.id, old[j].id, pair, round(similarity, 3)))
     return result

@@ -86,6 +86,28 @@ def language_figures(
     return figures
 
 
+def probe_figures(model: LinearModel, probe: Sequence[corpus.Message]) -> dict[str, Any]:
+    """The ordinary-traffic probe: false flags on its acceptable messages, recall on its short
+    abusive ones (never trained on; `corpus.PROBE_FILE`)."""
+    verdicts = model.classify_many([m.text for m in probe])
+    acceptable = [v for m, v in zip(probe, verdicts, strict=True) if not m.abusive]
+    abusive = [(m, v) for m, v in zip(probe, verdicts, strict=True) if m.abusive]
+    extreme = [v for m, v in abusive if m.severity == "extreme"]
+    return {
+        "acceptable": len(acceptable),
+        "false_flags": sum(v.flagged for v in acceptable),
+        "false_flag_rate": round(sum(v.flagged for v in acceptable) / len(acceptable), 4)
+        if acceptable
+        else 0.0,
+        "abusive": len(abusive),
+        "recall": round(sum(v.flagged for _, v in abusive) / len(abusive), 4) if abusive else 0.0,
+        "extreme": len(extreme),
+        "extreme_recall": round(sum(v.severity == "extreme" for v in extreme) / len(extreme), 4)
+        if extreme
+        else 0.0,
+    }
+
+
 # -- public sets ----------------------------------------------------------------------------
 def _best_macro_threshold(scores: F64, gold: Bools) -> float:
     candidates = np.unique(np.quantile(scores, np.linspace(0.01, 0.99, 197)))
@@ -287,6 +309,9 @@ def run_evaluation(
     figures: dict[str, Any] = {"model": model.version}
     figures["own_test"] = own_figures(model, test)
     figures["language"] = language_figures(model, foreign, test)
+    probe = corpus.load_probe()
+    if probe:
+        figures["ordinary_probe"] = probe_figures(model, probe)
     public_curves: dict[str, dict[str, tuple[F64, Bools]]] = {}
     if (public_dir / "olid").exists():
         figures["public"] = public_figures(model, pool, public_dir)

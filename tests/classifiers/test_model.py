@@ -96,9 +96,28 @@ SHORT_OPENERS = [
 ]
 
 
-def test_short_openers_are_not_flagged(model) -> None:  # type: ignore[no-untyped-def]
-    verdicts = model.classify_many(SHORT_OPENERS)
-    flagged = {t: v.labels for t, v in zip(SHORT_OPENERS, verdicts, strict=True) if v.flagged}
+# Firm, blunt everyday requests: the bulk of a helpdesk's traffic, never abuse. Written for this
+# test (none is in the corpus); session 9's model flagged two of them as unrealistic demands.
+FIRM_REQUESTS = [
+    "I want my refund processed today, order 55102.",
+    "i want the money for the broken kettle back on my card",
+    "I want a supervisor to look at this.",
+    "I demand to know why my tariff changed without notice.",
+    "fix the wifi please, it's dropped 5 times today",
+    "I want the engineer booked for Monday morning.",
+    "stop sending me paper bills, I asked for email only",
+    "what time does the Leeds branch shut on Sundays?",
+    "I want my account closed and a final statement sent.",
+    "can u ring me back after 6",
+    "I expect the duplicate payment refunded by the end of the week.",
+    "I want the cancellation fee waived, your website said there wasn't one.",
+]
+
+
+@pytest.mark.parametrize("texts", [SHORT_OPENERS, FIRM_REQUESTS], ids=["openers", "firm"])
+def test_ordinary_short_messages_are_not_flagged(model, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    verdicts = model.classify_many(texts)
+    flagged = {t: v.labels for t, v in zip(texts, verdicts, strict=True) if v.flagged}
     assert flagged == {}
 
 
