@@ -161,13 +161,23 @@ class NearDuplicate:
     similarity: float
 
 
-def near_duplicates(messages: list[Message], threshold: float = 0.7) -> list[NearDuplicate]:
-    """Pairs in different splits whose word 3-gram sets overlap (Jaccard) at `threshold`+."""
-    shingles = [_shingles(m.text) for m in messages]
+def _index(shingles: list[frozenset[str]]) -> dict[str, list[int]]:
     index: dict[str, list[int]] = defaultdict(list)
     for i, found in enumerate(shingles):
         for shingle in found:
             index[shingle].append(i)
+    return index
+
+
+def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:
+    union = len(first | second)
+    return len(first & second) / union if union else 0.0
+
+
+def near_duplicates(messages: list[Message], threshold: float = 0.7) -> list[NearDuplicate]:
+    """Pairs in different splits whose word 3-gram sets overlap (Jaccard) at `threshold`+."""
+    shingles = [_shingles(m.text) for m in messages]
+    index = _index(shingles)
     seen: set[tuple[int, int]] = set()
     result = []
     for i, found in enumerate(shingles):
@@ -176,8 +186,7 @@ def near_duplicates(messages: list[Message], threshold: float = 0.7) -> list[Nea
             if messages[i].split == messages[j].split or (i, j) in seen:
                 continue
             seen.add((i, j))
-            union = len(found | shingles[j])
-            similarity = len(found & shingles[j]) / union if union else 0.0
+            similarity = _jaccard(found, shingles[j])
             if similarity >= threshold:
                 pair = (messages[i].split, messages[j].split)
                 result.append(
@@ -191,17 +200,13 @@ def near_duplicates_between(
 ) -> list[NearDuplicate]:
     """Pairs of a `new` and an `old` message, in any split, whose word 3-gram sets overlap
     (Jaccard) at `threshold`+: how data kept apart (the probe) is checked against the corpus."""
-    index: dict[str, list[int]] = defaultdict(list)
     shingles = [_shingles(m.text) for m in old]
-    for j, found in enumerate(shingles):
-        for shingle in found:
-            index[shingle].append(j)
+    index = _index(shingles)
     result = []
     for message in new:
         found = _shingles(message.text)
         for j in {j for s in found for j in index[s]}:
-            union = len(found | shingles[j])
-            similarity = len(found & shingles[j]) / union if union else 0.0
+            similarity = _jaccard(found, shingles[j])
             if similarity >= threshold:
                 pair = (message.split, old[j].split)
                 result.append(NearDuplicate(message.id, old[j].id, pair, round(similarity, 3)))
