@@ -110,6 +110,7 @@ def markdown(card: dict[str, Any]) -> str:
         "## Thresholds (chosen on out-of-fold decisions over train+dev, never the test split)",
         _table([[k, v] for k, v in meta["thresholds"].items()], ["category", "threshold"]),
         "",
+        *_budget_lines(meta["config"]),
         *_gate_lines(meta),
         f"Severity: `extreme` when a label fires and P(extreme) ≥ "
         f"{meta['severity_thresholds']['sev_extreme']} (chosen for recall ≥ "
@@ -297,6 +298,20 @@ def _bench(figures: dict[str, Any]) -> str:
             _table(lat_rows, ["length", "ours p50 ms", "ours p99 ms", "apc p50 ms", "apc p99 ms"]),
         ]
     return "\n".join(parts)
+
+
+def _budget_lines(config: dict[str, Any]) -> list[str]:
+    limit = config.get("false_flag_limit")
+    if limit is None:
+        return []
+    weight = config.get("extreme_weight", 1.0)
+    safety = f", a threat to staff safety counting as {weight:g} of them" if weight != 1.0 else ""
+    return [
+        f"Each category starts at its best-F1 threshold; thresholds are then raised until at "
+        f"most {limit:.1%} of acceptable messages get a label, each step giving up the fewest "
+        f"abusive messages{safety}.",
+        "",
+    ]
 
 
 def _gate_lines(meta: dict[str, Any]) -> list[str]:

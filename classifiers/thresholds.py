@@ -3,6 +3,8 @@ test set)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -35,15 +37,22 @@ def best_f1_threshold(scores: F32, gold: Bools) -> float:
 
 
 def limit_false_flags(
-    scores: F32, gold: Bools, thresholds: F32, acceptable: Bools, limit: float
+    scores: F32,
+    gold: Bools,
+    thresholds: F32,
+    acceptable: Bools,
+    limit: float,
+    weights: npt.NDArray[np.floating[Any]] | None = None,
 ) -> F32:
     """Raise thresholds until at most `limit` of the acceptable messages get any label.
 
     Greedy: each step raises one category's threshold just past its lowest-scoring false label,
-    choosing the category that loses the fewest abusive messages (flagged by nothing else) per
-    false label removed. scores/gold: (messages, categories)."""
+    choosing the category that loses the least abusive weight (messages flagged by nothing
+    else, each counted by `weights`, 1 when None) per false label removed. scores/gold:
+    (messages, categories)."""
     thresholds = thresholds.copy()
     abusive = np.asarray(gold.any(axis=1), dtype=bool)
+    weight = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
     for _ in range(10_000):
         fired = scores >= thresholds
         flagged = np.asarray(fired.any(axis=1), dtype=bool)
@@ -62,7 +71,7 @@ def limit_false_flags(
             still = np.asarray(trial.any(axis=1), dtype=bool)
             # progress: false labels removed (a message with two false labels needs two steps)
             cleared = int(fired[acceptable, c].sum() - trial[acceptable, c].sum())
-            lost = int((flagged & ~still & abusive).sum())
+            lost = float(weight[flagged & ~still & abusive].sum())
             if cleared == 0:
                 continue
             cost = lost / cleared

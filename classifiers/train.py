@@ -121,6 +121,15 @@ class TrainConfig:
     c: float = 30.0
     positive_boost: float = 0.5  # positives weighted by (negatives/positives) ** boost
     false_flag_limit: float = 0.025
+    # When the false-flag budget forces thresholds up, losing a threat to staff safety counts as
+    # losing this many other abusive messages, so the budget goes to the threat head before the
+    # others (the policy sends safety threats straight to senior management). Chosen on
+    # out-of-fold figures over train+dev (session 11, corpus with batch 19, 2.5 % false flags):
+    # weights 1-3 change nothing (extreme messages flagged 0.877, extreme recall 0.825, F1
+    # 0.906); 4-6 lower the threat threshold 0.949 -> 0.894 (0.888, 0.836, F1 0.907); 7 and more
+    # lower it to 0.625 and raise the gate's (0.908, 0.855, but F1 0.898, under the 0.90 target).
+    # 5: the middle of the best range that keeps F1 at or over 0.90.
+    extreme_weight: float = 5.0
     extreme_recall: float = 0.95
     # `extreme` also needs P(threat) at a floor that keeps this share of the extreme messages
     # the severity head alone catches (out of fold): swearing at a printer is never a safety case
@@ -346,7 +355,12 @@ def tune(
         dtype=np.float32,
     )
     chosen = thresholds.limit_false_flags(
-        probs[:, columns], gold_columns, chosen, ~abusive, config.false_flag_limit
+        probs[:, columns],
+        gold_columns,
+        chosen,
+        ~abusive,
+        config.false_flag_limit,
+        weights=np.where(gold["sev_extreme"], config.extreme_weight, 1.0),
     )
     chosen = np.array([round(float(t), 4) for t in chosen])  # as the model card shows them
     model.thresholds = {c: float(chosen[i]) for i, c in enumerate(CATEGORIES)}
@@ -513,6 +527,7 @@ def _meta(
         "C": config.c,
         "positive_boost": config.positive_boost,
         "false_flag_limit": config.false_flag_limit,
+        "extreme_weight": config.extreme_weight,
         "extreme_recall": config.extreme_recall,
         "extreme_threat_recall": config.extreme_threat_recall,
         "abuse_gate": config.abuse_gate,

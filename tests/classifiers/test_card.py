@@ -22,3 +22,14 @@ def test_the_card_lists_the_variants_in_a_fixed_order() -> None:
         if line.startswith("## Evaluation: ")
     ]
     assert headings == ["shipped", "public", "public-tuned", "aaa", "zzz"]
+
+
+def test_the_card_says_how_the_false_flag_budget_was_spent() -> None:
+    from classifiers.card import _budget_lines
+
+    weighted = " ".join(_budget_lines({"false_flag_limit": 0.025, "extreme_weight": 5.0}))
+    assert "at most 2.5% of acceptable messages" in weighted
+    assert "a threat to staff safety counting as 5 of them" in weighted
+    plain = " ".join(_budget_lines({"false_flag_limit": 0.025, "extreme_weight": 1.0}))
+    assert "2.5%" in plain and "safety" not in plain
+    assert _budget_lines({}) == []  # a model made before the budget was recorded
