@@ -125,10 +125,11 @@ class TrainConfig:
     # losing this many other abusive messages, so the budget goes to the threat head before the
     # others (the policy sends safety threats straight to senior management). Chosen on
     # out-of-fold figures over train+dev (session 11, corpus with batch 19, 2.5 % false flags):
-    # weights 1-3 change nothing (extreme messages flagged 0.877, extreme recall 0.825, F1
-    # 0.906); 4-6 lower the threat threshold 0.949 -> 0.894 (0.888, 0.836, F1 0.907); 7 and more
-    # lower it to 0.625 and raise the gate's (0.908, 0.855, but F1 0.898, under the 0.90 target).
-    # 5: the middle of the best range that keeps F1 at or over 0.90.
+    # weights 1-2 change nothing (extreme messages flagged 0.877, extreme recall 0.825, F1
+    # 0.906); 4-6 lower the threat threshold 0.949 -> 0.894 (0.888, 0.836, F1 0.907); 3 sits on
+    # that step (a scan and a training run fell on either side of it); 7 and more lower it to
+    # 0.625 and raise the gate's (0.908, 0.855, but F1 0.898, under the 0.90 target). 5: the
+    # middle of the best range that keeps F1 at or over 0.90, away from both steps.
     extreme_weight: float = 5.0
     extreme_recall: float = 0.95
     # `extreme` also needs P(threat) at a floor that keeps this share of the extreme messages
