@@ -262,6 +262,9 @@ def _evaluation(figures: dict[str, Any]) -> str:
             f"threats to safety called extreme: {probe['extreme_recall']:.1%} of "
             f"{probe['extreme']}.",
         ]
+    audit = figures.get("identity_audit")
+    if audit:
+        parts += ["", _identity_audit(audit)]
     language = figures.get("language")
     if language:
         parts += ["", "### Language", _table([[k, v] for k, v in language.items()], ["", ""])]
@@ -269,6 +272,55 @@ def _evaluation(figures: dict[str, Any]) -> str:
     if targets:
         parts += ["", "### Targets", _table([[k, v] for k, v in targets.items()], ["", ""])]
     return "\n".join(parts)
+
+
+def _identity_audit(audit: dict[str, Any]) -> str:
+    neutral, abusive = audit["neutral"], audit["abusive"]
+    rows = [
+        [
+            name,
+            entry["neutral_templates"],
+            f"{entry['false_flag_rate']:.1%}",
+            entry["fped"],
+            entry["called_extreme"],
+            entry["abusive_templates"],
+            f"{entry['miss_rate']:.1%}",
+            entry["fned"],
+        ]
+        for name, entry in audit["sets"].items()
+    ]
+    top = ", ".join(f"{term} {score:.2f}" for term, score in neutral["mean_identity_score_top"])
+    worst = ", ".join(f"{term} {rate:.1%}" for term, rate in neutral["worst_terms"]) or "none"
+    return "\n".join(
+        [
+            "### Identity-term audit (evaluation only, never trained on)",
+            f"Templates filled with {neutral['terms']} words for groups of people and with control "
+            "words that name no group (`classifiers/data/identity_audit.json`, method of Dixon "
+            "et al. 2018 and HateCheck). Neutral messages flagged: "
+            f"{neutral['false_flags']} of {neutral['messages']} "
+            f"({neutral['false_flag_rate']:.1%}; control words {neutral['control_rate']:.1%}), "
+            f"from {neutral['templates_with_any']} templates; called `extreme`: "
+            f"{neutral['called_extreme']}. Words most often flagged: {worst}. Mean "
+            f"`identity_attack` score on neutral messages, highest: {top} (control words "
+            f"{neutral['mean_identity_score_control']:.2f}). Abuse of staff for who they are "
+            f"caught: {1 - abusive['miss_rate']:.1%} of {abusive['messages']}, labelled "
+            f"`identity_attack` in {abusive['identity_label_rate']:.1%}.",
+            "",
+            _table(
+                rows,
+                [
+                    "set",
+                    "neutral templates",
+                    "false flags",
+                    "FPED",
+                    "called extreme",
+                    "abusive templates",
+                    "missed",
+                    "FNED",
+                ],
+            ),
+        ]
+    )
 
 
 _BENCH_ORDER = ("model", "messages", "mean_length", "ours_conduct_classify_msgs_per_s",

@@ -1,10 +1,10 @@
 """The project's own support corpus: reading it, splitting it by family, checking the split.
 
 Files in `classifiers/data/` (JSON lines, one message each): `support_acceptable.jsonl`,
-`support_abusive.jsonl`, `non_english.jsonl` (and `ordinary_probe.jsonl`, read only by
-`conduct evaluate`); extra labelled files (agent feedback) use the same
-schema. Each message belongs to a *family* (variations of one idea); a family goes wholly to one
-split, chosen by a hash of its name, so the split is stable as the files grow.
+`support_abusive.jsonl`, `non_english.jsonl` (and `ordinary_probe.jsonl` and
+`identity_audit.json`, read only by `conduct evaluate`); extra labelled files (agent feedback)
+use the same schema. Each message belongs to a *family* (variations of one idea); a family goes
+wholly to one split, chosen by a hash of its name, so the split is stable as the files grow.
 """
 
 from __future__ import annotations

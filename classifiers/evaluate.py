@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifiers import corpus, metrics, public
+from classifiers import corpus, identity_audit, metrics, public
 from classifiers.api import load_model
 from classifiers.card import write_card
 from classifiers.model import HEADS, LinearModel
@@ -312,6 +312,8 @@ def run_evaluation(
     probe = corpus.load_probe()
     if probe:
         figures["ordinary_probe"] = probe_figures(model, probe)
+    if identity_audit.AUDIT_FILE.exists():
+        figures["identity_audit"] = identity_audit.audit_figures(model)
     public_curves: dict[str, dict[str, tuple[F64, Bools]]] = {}
     if (public_dir / "olid").exists():
         figures["public"] = public_figures(model, pool, public_dir)
