@@ -305,7 +305,7 @@ def _identity_audit(audit: dict[str, Any]) -> str:
             f"`identity_attack` score on neutral messages, highest: {top} (control words "
             f"{neutral['mean_identity_score_control']:.2f}). Abuse of staff for who they are "
             f"caught: {1 - abusive['miss_rate']:.1%} of {abusive['messages']}, labelled "
-            f"`identity_attack` in {abusive['identity_label_rate']:.1%}.",
+            f"`identity_attack` in {abusive['identity_label_rate']:.1%}.{_held_out(audit)}",
             "",
             _table(
                 rows,
@@ -321,6 +321,18 @@ def _identity_audit(audit: dict[str, Any]) -> str:
                 ],
             ),
         ]
+    )
+
+
+def _held_out(audit: dict[str, Any]) -> str:
+    real = audit.get("held_out_acceptable")
+    if not real:
+        return ""
+    return (
+        " Held-out acceptable messages that contain one of the audit's group words (in any "
+        f"sense) flagged: {real['naming_a_group_flagged']} of {real['naming_a_group']} "
+        f"({real['naming_a_group_rate']:.1%}); the others: {real['others_flagged']} of "
+        f"{real['others']} ({real['others_rate']:.1%})."
     )
 
 

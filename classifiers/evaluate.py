@@ -314,6 +314,9 @@ def run_evaluation(
         figures["ordinary_probe"] = probe_figures(model, probe)
     if identity_audit.AUDIT_FILE.exists():
         figures["identity_audit"] = identity_audit.audit_figures(model)
+        figures["identity_audit"]["held_out_acceptable"] = identity_audit.acceptable_by_mention(
+            model, [m.text for m in test if not m.abusive]
+        )
     public_curves: dict[str, dict[str, tuple[F64, Bools]]] = {}
     if (public_dir / "olid").exists():
         figures["public"] = public_figures(model, pool, public_dir)

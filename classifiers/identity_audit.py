@@ -18,6 +18,7 @@ each set of templates names who wrote it and when.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,32 @@ def _side(rows: list[tuple[AuditMessage, Verdict]], *, abusive: bool) -> dict[st
             flagged_templates.setdefault((m.template_set, m.template), []).append(v.flagged)
         figures["templates_with_any"] = sum(any(f) for f in flagged_templates.values())
     return figures
+
+
+def names_a_group(data: dict[str, Any]) -> re.Pattern[str]:
+    """A pattern for any of the audit's group words as a whole word, any case, in any sense
+    ("white goods" counts): a cheap way to find real messages that mention a group."""
+    terms = sorted((t for group in data["groups"].values() for t in group), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
+
+
+def acceptable_by_mention(
+    model: _Classifier, texts: Sequence[str], data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """False flags on acceptable `texts` (e.g. the held-out split's) that contain a group word
+    and on those that do not: the audit's question asked of real messages."""
+    pattern = names_a_group(data if data is not None else load())
+    verdicts = model.classify_many(list(texts))
+    naming = [v.flagged for t, v in zip(texts, verdicts, strict=True) if pattern.search(t)]
+    others = [v.flagged for t, v in zip(texts, verdicts, strict=True) if not pattern.search(t)]
+    return {
+        "naming_a_group": len(naming),
+        "naming_a_group_flagged": sum(naming),
+        "naming_a_group_rate": _rate(sum(naming), len(naming)),
+        "others": len(others),
+        "others_flagged": sum(others),
+        "others_rate": _rate(sum(others), len(others)),
+    }
 
 
 def audit_figures(model: _Classifier, data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -129,3 +129,28 @@ def test_the_model_card_shows_the_audit() -> None:
     assert "Neutral messages flagged: 1 of 2 (50.0%; control words 0.0%)" in text
     assert "Words most often flagged: gay 100.0%" in text
     assert "| b | 1 | 50.0% | 1.000 | 0 | 1 | 50.0% | 1.000 |" in text
+
+
+def test_real_messages_are_split_by_whether_they_name_a_group() -> None:
+    data = {"groups": {"sexuality": ["gay"], "age": ["old"]}, "control": ["local"], "sets": {}}
+    texts = [
+        "I'm GAY and my card was declined",  # names a group, flagged by the stand-in
+        "the gay village branch is closed",  # names a group, flagged
+        "my old router died",  # names a group in another sense, not flagged
+        "bold of you to close at noon",  # "old" inside a word: not a mention
+        "refund please",
+    ]
+    figures = identity_audit.acceptable_by_mention(_FlagsWord("gay"), texts, data)
+    assert figures == {
+        "naming_a_group": 3,
+        "naming_a_group_flagged": 2,
+        "naming_a_group_rate": 0.6667,
+        "others": 2,
+        "others_flagged": 0,
+        "others_rate": 0.0,
+    }
+    from classifiers.card import _held_out
+
+    assert "flagged: 2 of 3 (66.7%); the others: 0 of 2 (0.0%)" in _held_out(
+        {"held_out_acceptable": figures}
+    )
