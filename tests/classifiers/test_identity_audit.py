@@ -1,7 +1,6 @@
 """The identity-term audit (`classifiers/identity_audit.py`): its file, its arithmetic, and what
 the shipped model must do on it."""
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -78,17 +77,11 @@ class _FlagsWord:
 
 
 def test_audit_figures_single_out_the_word_that_is_treated_differently() -> None:
-    data = json.loads(
-        json.dumps(
-            {
-                "groups": {"sexuality": ["gay", "straight"], "age": ["old", "young"]},
-                "control": ["local"],
-                "sets": {
-                    "a": {"neutral": ["I'm {x}.", "My {x} son"], "abusive": ["You {x} lot"]},
-                },
-            }
-        )
-    )
+    data = {
+        "groups": {"sexuality": ["gay", "straight"], "age": ["old", "young"]},
+        "control": ["local"],
+        "sets": {"a": {"neutral": ["I'm {x}.", "My {x} son"], "abusive": ["You {x} lot"]}},
+    }
     figures = identity_audit.audit_figures(_FlagsWord("gay"), data)
     neutral, abusive = figures["neutral"], figures["abusive"]
     # 2 neutral templates x 4 group words; both "gay" fillings flagged
