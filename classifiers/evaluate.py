@@ -313,9 +313,10 @@ def run_evaluation(
     if probe:
         figures["ordinary_probe"] = probe_figures(model, probe)
     if identity_audit.AUDIT_FILE.exists():
-        figures["identity_audit"] = identity_audit.audit_figures(model)
+        audit_data = identity_audit.load()
+        figures["identity_audit"] = identity_audit.audit_figures(model, audit_data)
         figures["identity_audit"]["held_out_acceptable"] = identity_audit.acceptable_by_mention(
-            model, [m.text for m in test if not m.abusive]
+            model, [m.text for m in test if not m.abusive], audit_data
         )
     public_curves: dict[str, dict[str, tuple[F64, Bools]]] = {}
     if (public_dir / "olid").exists():

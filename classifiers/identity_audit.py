@@ -147,7 +147,8 @@ def _side(rows: list[tuple[AuditMessage, Verdict]], *, abusive: bool) -> dict[st
         )
     else:
         figures["called_extreme"] = sum(v.severity == "extreme" for _, v in group_rows)
-        # templates whose every filling is flagged are about the template, not the word
+        # how many templates the flags come from: a few templates flagged for most words point
+        # at the template's wording, not at the words
         flagged_templates: dict[tuple[str, int], list[bool]] = {}
         for m, v in group_rows:
             flagged_templates.setdefault((m.template_set, m.template), []).append(v.flagged)
@@ -169,8 +170,10 @@ def acceptable_by_mention(
     and on those that do not: the audit's question asked of real messages."""
     pattern = names_a_group(data if data is not None else load())
     verdicts = model.classify_many(list(texts))
-    naming = [v.flagged for t, v in zip(texts, verdicts, strict=True) if pattern.search(t)]
-    others = [v.flagged for t, v in zip(texts, verdicts, strict=True) if not pattern.search(t)]
+    naming: list[bool] = []
+    others: list[bool] = []
+    for text, verdict in zip(texts, verdicts, strict=True):
+        (naming if pattern.search(text) else others).append(verdict.flagged)
     return {
         "naming_a_group": len(naming),
         "naming_a_group_flagged": sum(naming),
