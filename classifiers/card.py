@@ -127,6 +127,15 @@ def markdown(card: dict[str, Any]) -> str:
             f"{facts['families']} families"
         )
     out.append(f"- {training.get('trained_on', '')}")
+    copies = meta["config"].get("counterfactual_copies", 0)
+    if copies:
+        out.append(
+            f"- Counterfactual copies: each acceptable training window that names a group of "
+            f"people also trains as {copies} copies naming other groups (weight "
+            f"{meta['config']['counterfactual_weight']} each; `classifiers/counterfactual.py`), "
+            "so a group's name alone carries no label. Its word list shares many words with the "
+            "identity audit's."
+        )
     for name, facts in meta["data"]["corpus"].items():
         out.append(f"- corpus `{name}`: {facts['lines']} lines, sha256 `{facts['sha256']}`")
     for name, files in meta["data"]["public"].items():
@@ -256,8 +265,9 @@ def _evaluation(figures: dict[str, Any]) -> str:
         parts += [
             "",
             "### Ordinary-traffic probe (evaluation only, never trained on)",
-            f"False flags on {probe['acceptable']} ordinary messages (mostly short, firm but "
-            f"acceptable requests): {probe['false_flags']} ({probe['false_flag_rate']:.1%}). "
+            f"False flags on {probe['acceptable']} ordinary messages (mostly short: firm but "
+            "acceptable requests, thanks and reviews, arrangements): "
+            f"{probe['false_flags']} ({probe['false_flag_rate']:.1%}). "
             f"Short abusive messages caught: {probe['recall']:.1%} of {probe['abusive']}; "
             f"threats to safety called extreme: {probe['extreme_recall']:.1%} of "
             f"{probe['extreme']}.",

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifiers import chunking, corpus, metrics, public, thresholds
+from classifiers import chunking, corpus, counterfactual, metrics, public, thresholds
 from classifiers.features import CHAR_NS, FEATURE_VERSION, extract
 from classifiers.model import (
     GATE_HEAD,
@@ -141,6 +141,19 @@ class TrainConfig:
     # recall 0.39 -> 0.57, 198 extreme messages), on the corpus of session 3.
     abuse_gate: bool = True
     head_settings: dict[str, HeadSettings] = field(default_factory=lambda: dict(SHIPPED_HEADS))
+    # Per acceptable training window that names a group of people, this many copies naming
+    # other groups (`counterfactual`), each weighing `counterfactual_weight`. Off: measured in
+    # session 18 and not shipped yet. Out of fold over train+dev (24,077 English messages, 2.5 %
+    # false flags; test split unseen), none / 2 copies at 0.5 / 3 at 1: F1 0.912 / 0.910 /
+    # 0.910; acceptable messages naming a group (identity_audit's words) flagged 42 / 35 / 33
+    # of 1,319, the others 250 / 259 / 261 of 10,441; identity abuse caught 2,162 / 2,128 /
+    # 2,128 of 2,589; extreme recall 0.863 / 0.874 / 0.874. But the model trained with 2 at 0.5
+    # calls two neutral audit messages `extreme` (the threat threshold fell 0.644 -> 0.524 and
+    # "I found your chat assistant really helpful" scores 0.62 on `threat` with or without a
+    # group word), and with the twenty-sixth batch the threat threshold rose to 0.949 instead
+    # (extreme recall 0.895 -> 0.870 held out): docs/classifier-quality.md, session 18.
+    counterfactual_copies: int = 0
+    counterfactual_weight: float = 0.5
 
     def heads_of(self, origin: str) -> tuple[str, ...]:
         """The heads rows from public set `origin` teach."""
@@ -176,8 +189,12 @@ def corpus_examples(
     messages: Sequence[corpus.Message],
     window: int = chunking.WINDOW,
     overlap: int = chunking.OVERLAP,
+    counterfactual_copies: int = 0,
+    counterfactual_weight: float = 1.0,
 ) -> list[Example]:
-    """Training examples (one per window) from our own messages."""
+    """Training examples (one per window) from our own messages; an acceptable window that
+    names a group also gives `counterfactual_copies` copies naming other groups (same family,
+    so the same fold)."""
     result = []
     for message in messages:
         labels = {c: int(c in message.labels) for c in CATEGORIES}
@@ -187,7 +204,14 @@ def corpus_examples(
             labels["sev_extreme"] = int(message.severity == "extreme")
         pieces = chunking.windows(message.text, window, overlap)
         family = message.family
-        if len(pieces) == 1 or not message.abusive:
+        if not message.abusive:
+            for start, piece in pieces:
+                result.append(Example(piece, labels, 1.0, "corpus", family))
+                seed = f"{message.id}:{start}"
+                for copy in counterfactual.copies(piece, counterfactual_copies, seed):
+                    result.append(Example(copy, labels, counterfactual_weight, "corpus", family))
+            continue
+        if len(pieces) == 1:
             result += [Example(p, labels, 1.0, "corpus", family) for _, p in pieces]
             continue
         spans = _evidence_spans(message)
@@ -253,7 +277,7 @@ def _head_weights(examples: Sequence[Example], head: str, config: TrainConfig) -
     known = np.array(
         [head in e.labels and (e.origin == "corpus" or taught[e.origin]) for e in examples]
     )
-    weights = np.where(known, 1.0, 0.0)
+    weights = np.where(known, np.array([e.weight for e in examples]), 0.0)
     own_total = float(weights[own].sum())
     public_total = float(weights[~own].sum())
     if public_total and own_total:
@@ -427,7 +451,13 @@ def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel,
     messages = corpus.load_corpus(config.corpus_dir, config.extra_files)
     by_split = {s: [m for m in messages if m.split == s] for s in corpus.SPLITS}
     pool = by_split["train"] + by_split["dev"]
-    examples = corpus_examples(pool, config.window, config.overlap)
+    examples = corpus_examples(
+        pool,
+        config.window,
+        config.overlap,
+        config.counterfactual_copies,
+        config.counterfactual_weight,
+    )
     public_counts: dict[str, int] = {}
     for name in config.public_sets:
         rows = public_examples(public.training_rows(name, config.public_dir))
@@ -532,6 +562,15 @@ def _meta(
         "extreme_recall": config.extreme_recall,
         "extreme_threat_recall": config.extreme_threat_recall,
         "abuse_gate": config.abuse_gate,
+        # only when used, so that models trained without them keep their version names
+        **(
+            {
+                "counterfactual_copies": config.counterfactual_copies,
+                "counterfactual_weight": config.counterfactual_weight,
+            }
+            if config.counterfactual_copies
+            else {}
+        ),
         **(
             {"head_settings": {h: asdict(v) for h, v in config.head_settings.items()}}
             if config.head_settings

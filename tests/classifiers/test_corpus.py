@@ -101,3 +101,22 @@ def test_near_duplicates_across_splits_are_found() -> None:
     found = near_duplicates(messages, threshold=0.6)
     pairs = {tuple(sorted((d.first, d.second))) for d in found}
     assert pairs == {("a", "b"), ("b", "d")}
+
+
+def test_the_pending_batch_is_well_formed_and_new() -> None:
+    """`pending_batch26.jsonl`: written and checked, kept out of `CORPUS_FILES` until a model
+    trained with it is shipped (classifiers/data/README.md, twenty-sixth batch)."""
+    from classifiers import corpus
+
+    path = corpus.DATA_DIR / "pending_batch26.jsonl"
+    assert path.name not in corpus.CORPUS_FILES
+    pending = list(corpus.read_messages(path, strict=True))
+    assert len(pending) == 720 and sum(m.abusive for m in pending) == 240
+    assert all("-b26" in m.family and m.lang == "en" for m in pending)
+    assert all(m.severity == "none" for m in pending if not m.abusive)
+    assert all(e in m.text for m in pending for e in m.evidence)
+    messages = corpus.load_corpus()
+    taken = {m.id for m in messages} | {m.family for m in messages}
+    assert not [m.id for m in pending if m.id in taken or m.family in taken]
+    kept_apart = messages + corpus.load_probe()
+    assert corpus.near_duplicates_between(pending, kept_apart) == []

@@ -48,7 +48,9 @@ def test_training_writes_a_loadable_model_with_a_card(tmp_path: Path) -> None:
     extra.write_text(json.dumps({"id": "fb", "text": "identity attack demo", "labels":
                                  ["identity_attack", "unrealistic_demand"], "severity": "abusive"})
                      + "\n")  # fmt: skip
-    config = TrainConfig(corpus_dir=data, extra_files=[extra], public_sets=(), bits=14)
+    config = TrainConfig(
+        corpus_dir=data, extra_files=[extra], public_sets=(), bits=14, counterfactual_copies=2
+    )
     model, facts = train(config, show_progress=False)
     out = tmp_path / "model"
     model.save(out)
@@ -59,6 +61,7 @@ def test_training_writes_a_loadable_model_with_a_card(tmp_path: Path) -> None:
     assert facts["splits"]["train"]["messages"] + facts["splits"]["dev"]["messages"] > 0
     assert "near_duplicates" in facts
     assert (out / CARD_JSON).exists() and "Thresholds" in (out / CARD_MD).read_text()
+    assert "Counterfactual copies: each acceptable training window" in (out / CARD_MD).read_text()
     assert card["model"]["data"]["corpus"]["support_abusive.jsonl"]["lines"] == 18
     # every public set the card's figures may use is named with its licence and mapping, also
     # those this model did not train on (the `--data` sets, the test sets)
