@@ -133,8 +133,8 @@ def markdown(card: dict[str, Any]) -> str:
             f"- Counterfactual copies: each acceptable training window that names a group of "
             f"people also trains as {copies} copies naming other groups (weight "
             f"{meta['config']['counterfactual_weight']} each; `classifiers/counterfactual.py`), "
-            "so a group's name alone carries no label. Its word list shares many words with the "
-            "identity audit's."
+            "so that every group's name is seen in the same harmless contexts. Its word list "
+            "shares many words with the identity audit's."
         )
     for name, facts in meta["data"]["corpus"].items():
         out.append(f"- corpus `{name}`: {facts['lines']} lines, sha256 `{facts['sha256']}`")

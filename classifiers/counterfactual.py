@@ -24,7 +24,9 @@ import random
 import re
 
 # Words that fill the slot in "I'm ___", "my ___ neighbour", "as ___ customers". Not "old" or
-# "young" (mostly about things: "the old router"), nor words mainly used in other senses.
+# "young" (mostly about things: "the old router"). "black" and "white" are kept although often
+# about things ("a white van"): they are among the words most often attacked in the corpus, and
+# a copy that reads "a Sikh van" is odd but harmless.
 GROUP_WORDS: dict[str, tuple[str, ...]] = {
     "race_ethnicity_nationality": (
         "black", "white", "Asian", "Chinese", "Indian", "Pakistani", "Bangladeshi", "Polish",
