@@ -47,6 +47,8 @@ GROUP_WORDS: dict[str, tuple[str, ...]] = {
 WORDS: tuple[str, ...] = tuple(sorted({w for group in GROUP_WORDS.values() for w in group}))
 _ALTERNATIVES = "|".join(map(re.escape, sorted(WORDS, key=len, reverse=True)))
 _PATTERN = re.compile(rf"(?<![\w-])(?:{_ALTERNATIVES})(?![\w-])", re.IGNORECASE)
+# per word (lower case), the words that may replace it
+_OTHERS = {w.lower(): tuple(o for o in WORDS if o.lower() != w.lower()) for w in WORDS}
 
 
 def names_a_group(text: str) -> bool:
@@ -59,7 +61,7 @@ def swapped(text: str, rng: random.Random) -> str:
 
     def replace(match: re.Match[str]) -> str:
         old = match.group(0)
-        new = rng.choice([w for w in WORDS if w.lower() != old.lower()])
+        new = rng.choice(_OTHERS[old.lower()])
         return new[0].upper() + new[1:] if old[0].isupper() else new
 
     return _PATTERN.sub(replace, text)

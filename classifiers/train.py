@@ -190,7 +190,7 @@ def corpus_examples(
     window: int = chunking.WINDOW,
     overlap: int = chunking.OVERLAP,
     counterfactual_copies: int = 0,
-    counterfactual_weight: float = 1.0,
+    counterfactual_weight: float = 0.5,
 ) -> list[Example]:
     """Training examples (one per window) from our own messages; an acceptable window that
     names a group also gives `counterfactual_copies` copies naming other groups (same family,
