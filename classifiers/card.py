@@ -381,10 +381,16 @@ def _budget_lines(config: dict[str, Any]) -> list[str]:
         return []
     weight = config.get("extreme_weight", 1.0)
     safety = f", a threat to staff safety counting as {weight:g} of them" if weight != 1.0 else ""
+    if config.get("threshold_search") == "joint":
+        how = (
+            "together, to the set that gives up the fewest abusive messages"
+            f"{safety} (a search over all the thresholds at once, not one step at a time)."
+        )
+    else:
+        how = f"one step at a time, each step giving up the fewest abusive messages{safety}."
     return [
         f"Each category starts at its best-F1 threshold; thresholds are then raised until at "
-        f"most {limit:.1%} of acceptable messages get a label, each step giving up the fewest "
-        f"abusive messages{safety}.",
+        f"most {limit:.1%} of acceptable messages get a label, {how}",
         "",
     ]
 

@@ -13,7 +13,8 @@ Reproducible: splits come from hashes of family names and row ids, the solver is
 3. Per head a `LogisticRegression` (the category heads on NB-scaled features, `SHIPPED_HEADS`);
    its coefficients become a column of the weight matrix.
 4. On our *dev* split: Platt calibration per head, then thresholds (best F1 per category, then
-   raised until at most `false_flag_limit` of acceptable dev messages get any label), the
+   raised, jointly, until at most `false_flag_limit` of acceptable dev messages get any label,
+   losing the least abusive weight: `thresholds.choose_under_budget`), the
    `sev_extreme` threshold for recall, and the `sev_abusive` threshold for accuracy.
 """
 
@@ -129,7 +130,9 @@ class TrainConfig:
     # 0.906); 4-6 lower the threat threshold 0.949 -> 0.894 (0.888, 0.836, F1 0.907); 3 sits on
     # that step (a scan and a training run fell on either side of it); 7 and more lower it to
     # 0.625 and raise the gate's (0.908, 0.855, but F1 0.898, under the 0.90 target). 5: the
-    # middle of the best range that keeps F1 at or over 0.90, away from both steps.
+    # middle of the best range that keeps F1 at or over 0.90, away from both steps. With the
+    # joint search (session 19, corpus with batch 26 and counterfactual copies, out of fold):
+    # weight 5: F1 0.911, extreme recall 0.867; 8: 0.910, 0.868.
     extreme_weight: float = 5.0
     extreme_recall: float = 0.95
     # `extreme` also needs P(threat) at a floor that keeps this share of the extreme messages
@@ -142,17 +145,14 @@ class TrainConfig:
     abuse_gate: bool = True
     head_settings: dict[str, HeadSettings] = field(default_factory=lambda: dict(SHIPPED_HEADS))
     # Per acceptable training window that names a group of people, this many copies naming
-    # other groups (`counterfactual`), each weighing `counterfactual_weight`. Off: measured in
-    # session 18 and not shipped yet. Out of fold over train+dev (24,077 English messages, 2.5 %
-    # false flags; test split unseen), none / 2 copies at 0.5 / 3 at 1: F1 0.912 / 0.910 /
-    # 0.910; acceptable messages naming a group (identity_audit's words) flagged 42 / 35 / 33
-    # of 1,319, the others 250 / 259 / 261 of 10,441; identity abuse caught 2,162 / 2,128 /
-    # 2,128 of 2,589; extreme recall 0.863 / 0.874 / 0.874. But the model trained with 2 at 0.5
-    # calls two neutral audit messages `extreme` (the threat threshold fell 0.644 -> 0.524 and
-    # "I found your chat assistant really helpful" scores 0.62 on `threat` with or without a
-    # group word), and with the twenty-sixth batch the threat threshold rose to 0.949 instead
-    # (extreme recall 0.895 -> 0.870 held out): docs/classifier-quality.md, session 18.
-    counterfactual_copies: int = 0
+    # other groups (`counterfactual`), each weighing `counterfactual_weight`. Measured in session
+    # 18 out of fold over train+dev (24,077 English messages, 2.5 % false flags; test split
+    # unseen), none / 2 copies at 0.5 / 3 at 1: F1 0.912 / 0.910 / 0.910; acceptable messages
+    # naming a group (identity_audit's words) flagged 42 / 35 / 33 of 1,319, the others 250 /
+    # 259 / 261 of 10,441; identity abuse caught 2,162 / 2,128 / 2,128 of 2,589. Shipped from
+    # session 19, with the twenty-sixth batch and the joint threshold search (without the copies
+    # that batch costs F1: 0.891 out of fold): docs/classifier-quality.md, sessions 18 and 19.
+    counterfactual_copies: int = 2
     counterfactual_weight: float = 0.5
 
     def heads_of(self, origin: str) -> tuple[str, ...]:
@@ -379,7 +379,7 @@ def tune(
         ],
         dtype=np.float32,
     )
-    chosen = thresholds.limit_false_flags(
+    chosen = thresholds.choose_under_budget(
         probs[:, columns],
         gold_columns,
         chosen,
@@ -558,6 +558,7 @@ def _meta(
         "C": config.c,
         "positive_boost": config.positive_boost,
         "false_flag_limit": config.false_flag_limit,
+        "threshold_search": "joint",
         "extreme_weight": config.extreme_weight,
         "extreme_recall": config.extreme_recall,
         "extreme_threat_recall": config.extreme_threat_recall,

@@ -7,11 +7,13 @@ def test_the_card_lists_the_variants_in_a_fixed_order() -> None:
     # figures come first, then the public variants, then anything else by name
     card = read_card(DEFAULT_MODEL)  # only rendered here, never written back
     evaluations = card["evaluation"]
-    assert {"shipped", "public", "public-tuned"} <= set(evaluations)
+    assert {"shipped", "public"} <= set(evaluations)
     extra = dict(evaluations["public"], model="x")
+    # session 19 trained the tuned variant but had no time left to evaluate it
+    tuned = evaluations.get("public-tuned", dict(extra, model="tuned"))
     card["evaluation"] = {
         "zzz": extra,
-        "public-tuned": evaluations["public-tuned"],
+        "public-tuned": tuned,
         "aaa": extra,
         "public": evaluations["public"],
         "shipped": evaluations["shipped"],
@@ -32,4 +34,11 @@ def test_the_card_says_how_the_false_flag_budget_was_spent() -> None:
     assert "a threat to staff safety counting as 5 of them" in weighted
     plain = " ".join(_budget_lines({"false_flag_limit": 0.025, "extreme_weight": 1.0}))
     assert "2.5%" in plain and "safety" not in plain
+    assert "one step at a time" in plain  # models made before the joint search
+    joint = " ".join(
+        _budget_lines(
+            {"false_flag_limit": 0.025, "extreme_weight": 5.0, "threshold_search": "joint"}
+        )
+    )
+    assert "all the thresholds at once" in joint and "counting as 5 of them" in joint
     assert _budget_lines({}) == []  # a model made before the budget was recorded
