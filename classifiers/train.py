@@ -150,8 +150,9 @@ class TrainConfig:
     # unseen), none / 2 copies at 0.5 / 3 at 1: F1 0.912 / 0.910 / 0.910; acceptable messages
     # naming a group (identity_audit's words) flagged 42 / 35 / 33 of 1,319, the others 250 /
     # 259 / 261 of 10,441; identity abuse caught 2,162 / 2,128 / 2,128 of 2,589. Shipped from
-    # session 19, with the twenty-sixth batch and the joint threshold search (without the copies
-    # that batch costs F1: 0.891 out of fold): docs/classifier-quality.md, sessions 18 and 19.
+    # session 19, with the twenty-sixth batch and the joint threshold search (the copies'
+    # gain is fairness: audit neutral flags 6 -> 2 held out): docs/classifier-quality.md,
+    # sessions 18 and 19.
     counterfactual_copies: int = 2
     counterfactual_weight: float = 0.5
 
