@@ -55,6 +55,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _tolerance(meta: dict[str, Any]) -> str:
+    """The solver's stopping tolerance, when the model records one (models before session 20
+    stopped at scikit-learn's 1e-4)."""
+    tol = meta["config"].get("solver_tol")
+    return (
+        ""
+        if tol is None
+        else f", stopping tolerance {tol:g}, so the weights do not hang on the CPU"
+    )
+
+
 def _threat_floor(meta: dict[str, Any]) -> str:
     floor = meta["severity_thresholds"].get("threat_floor")
     if floor is None:
@@ -96,7 +107,7 @@ def markdown(card: dict[str, Any]) -> str:
         "target features (a word near 'you', 'I', the company or a third person)"
         f"{quoted}{innocent}; one "
         "L2-regularised logistic regression per head (liblinear, C="
-        f"{meta['config']['C']}), Platt-calibrated on out-of-fold decisions.",
+        f"{meta['config']['C']}{_tolerance(meta)}), Platt-calibrated on out-of-fold decisions.",
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "
         f"{meta['features']['overlap']}; a message scores its highest window.",
         "- Prediction: numpy only (`weights.npz` loaded with allow_pickle=False, `model.json`). "

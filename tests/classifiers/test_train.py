@@ -86,6 +86,26 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
     assert first.thresholds == second.thresholds
 
 
+def test_the_solver_tolerance_reaches_the_solver(tmp_path: Path) -> None:
+    """`solver_tol` is what brings two machines' weights together (TrainConfig's comment):
+    at the default the weights sit much nearer a tightly solved reference than at a loose one."""
+    import numpy as np
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+
+    def weights(tol: float) -> np.ndarray:
+        config = TrainConfig(corpus_dir=data, public_sets=(), bits=12, solver_tol=tol)
+        return train(config, show_progress=False)[0].weights.astype(np.float64)
+
+    reference = weights(1e-10)
+    loose = np.abs(weights(1e-1) - reference).max()
+    default = np.abs(weights(TrainConfig().solver_tol) - reference).max()
+    assert default < loose / 10
+    assert default < 1e-2
+
+
 def test_public_rows_teach_only_the_public_heads() -> None:
     from classifiers.train import Example, _head_weights
 
