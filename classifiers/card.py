@@ -62,7 +62,7 @@ def _tolerance(meta: dict[str, Any]) -> str:
     return (
         ""
         if tol is None
-        else f", stopping tolerance {tol:g}, so the weights do not hang on the CPU"
+        else f", stopping tolerance {tol:g}, so the weights do not depend on the CPU's BLAS kernel"
     )
 
 

@@ -13,9 +13,9 @@ into abuse and teach the opposite.
 The words are a list of their own (adjectives and demonyms that fit the same slot), written for
 this purpose; many are also words of the identity audit (`identity_audit.json`), which would
 then no longer measure words the model has never seen in harmless text. The held-out split's
-real messages stay an independent check (`identity_audit.acceptable_by_mention`). Off by default
-(`TrainConfig.counterfactual_copies`): measured in session 18, not shipped yet
-(docs/classifier-quality.md).
+real messages stay an independent check (`identity_audit.acceptable_by_mention`). Measured in
+session 18, on by default since session 19 (`TrainConfig.counterfactual_copies`: 2 copies at
+weight 0.5; docs/classifier-quality.md).
 """
 
 from __future__ import annotations

@@ -156,13 +156,13 @@ class TrainConfig:
     counterfactual_copies: int = 2
     counterfactual_weight: float = 0.5
     # liblinear's stopping tolerance. At scikit-learn's 1e-4 the solver stops where rounding
-    # (which BLAS kernel the CPU gets) has already moved the weights: the shipped model trained
-    # again on another machine in session 20 had weights up to 0.17 apart and other insult and
-    # gate thresholds (0.804 -> 0.892, 0.891 -> 0.887). Measured on one head over half the
-    # corpus, two OpenBLAS kernels (OPENBLAS_CORETYPE Zen / Prescott) end 3e-3 apart at 1e-4,
-    # 5e-5 at 1e-6, 2e-6 at 1e-8; 1e-6 costs about a third more fitting time. At 1e-6 the
-    # whole shipped recipe trained with either kernel gave the same thresholds and out-of-fold
-    # figures, its saved weights at most one float16 step (0.016) apart.
+    # (most likely which BLAS kernel the CPU gets) has already moved the weights: the shipped
+    # model trained again on another machine in session 20 had weights up to 0.17 apart and
+    # other insult and gate thresholds (0.804 -> 0.892, 0.891 -> 0.887). Measured on one head
+    # over half the corpus, two OpenBLAS kernels (OPENBLAS_CORETYPE Zen / Prescott) end 3e-3
+    # apart at 1e-4, 5e-5 at 1e-6, 2e-6 at 1e-8; 1e-6 costs about a third more fitting time.
+    # At 1e-6 the whole shipped recipe trained with either kernel gave the same thresholds and
+    # out-of-fold figures, its saved weights at most one float16 step (0.016) apart.
     solver_tol: float = 1e-6
 
     def heads_of(self, origin: str) -> tuple[str, ...]:
