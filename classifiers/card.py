@@ -38,7 +38,10 @@ def write_card(path: Path, **sections: Any) -> dict[str, Any]:
             card[key] = {**card[key], **value}
         else:
             card[key] = value
-    (path / CARD_JSON).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", "utf-8")
+    text = json.dumps(card, indent=2, sort_keys=True)
+    (path / CARD_JSON).write_text(text + "\n", "utf-8")
+    # Rendered from what was written, so the Markdown does not depend on which command wrote last.
+    card = dict(json.loads(text))
     (path / CARD_MD).write_text(markdown(card), encoding="utf-8")
     return card
 
@@ -241,7 +244,23 @@ def _summary(figures: dict[str, Any]) -> str:
     ]  # fmt: skip
     rows += [[c, v["precision"], v["recall"], v["f1"]] for c, v in figures["categories"].items()]
     table = _table(rows, ["", "precision", "recall", "F1"])
-    return f"{table}\n\nFalse flags on acceptable messages: {figures['false_flag_rate']:.1%}"
+    return f"{table}\n\nFalse flags on acceptable messages: {figures['false_flag_rate']:.1%}" + (
+        _called_extreme(figures)
+    )
+
+
+def _called_extreme(figures: dict[str, Any]) -> str:
+    """How often `extreme` (a ticket sent to senior management as a threat to staff safety)
+    goes to a message that threatens no one's safety (figures since session 21)."""
+    if "false_flags_extreme" not in figures:
+        return ""
+    return (
+        f" ({figures['false_flags']} of {figures['acceptable']}; "
+        f"{figures['false_flags_extreme']} of them called `extreme`, which sends a ticket to "
+        f"senior management as a threat to staff safety). Abusive messages that threaten no "
+        f"one's safety called `extreme`: {figures['other_abuse_called_extreme']} of "
+        f"{figures['other_abuse']}."
+    )
 
 
 def _evaluation(figures: dict[str, Any]) -> str:
@@ -278,7 +297,13 @@ def _evaluation(figures: dict[str, Any]) -> str:
             "### Ordinary-traffic probe (evaluation only, never trained on)",
             f"False flags on {probe['acceptable']} ordinary messages (mostly short: firm but "
             "acceptable requests, thanks and reviews, arrangements): "
-            f"{probe['false_flags']} ({probe['false_flag_rate']:.1%}). "
+            f"{probe['false_flags']} ({probe['false_flag_rate']:.1%}"
+            + (
+                f"; {probe['false_flags_extreme']} called `extreme`"
+                if "false_flags_extreme" in probe
+                else ""
+            )
+            + "). "
             f"Short abusive messages caught: {probe['recall']:.1%} of {probe['abusive']}; "
             f"threats to safety called extreme: {probe['extreme_recall']:.1%} of "
             f"{probe['extreme']}.",

@@ -96,6 +96,7 @@ def probe_figures(model: LinearModel, probe: Sequence[corpus.Message]) -> dict[s
     return {
         "acceptable": len(acceptable),
         "false_flags": sum(v.flagged for v in acceptable),
+        "false_flags_extreme": sum(v.severity == "extreme" for v in acceptable),
         "false_flag_rate": round(sum(v.flagged for v in acceptable) / len(acceptable), 4)
         if acceptable
         else 0.0,

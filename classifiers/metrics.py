@@ -35,20 +35,26 @@ def corpus_figures(messages: Sequence[Message], verdicts: Sequence[Verdict]) -> 
     gold = np.array([m.abusive for m in messages])
     flagged = np.array([v.flagged for v in verdicts])
     acceptable = ~gold
+    extreme = np.array([m.severity == "extreme" for m in messages])
+    said_extreme = np.array([v.severity == "extreme" for v in verdicts])
     figures: dict[str, Any] = {
         "messages": len(messages),
         "abusive": int(gold.sum()),
         "acceptable": int(acceptable.sum()),
         "abusive_vs_acceptable": binary(flagged, gold),
         "false_flag_rate": round(float(flagged[acceptable].mean()), 4) if acceptable.any() else 0.0,
+        "false_flags": int(flagged[acceptable].sum()),
+        # `extreme` sends a ticket to senior management as a threat to staff safety: how often
+        # that happens to an acceptable message, and to abuse that threatens no one's safety
+        "false_flags_extreme": int((said_extreme & acceptable).sum()),
+        "other_abuse": int((gold & ~extreme).sum()),
+        "other_abuse_called_extreme": int((said_extreme & gold & ~extreme).sum()),
         "categories": {},
     }
     for category in CATEGORIES:
         gold_c = np.array([category in m.labels for m in messages])
         predicted = np.array([category in v.labels for v in verdicts])
         figures["categories"][category] = binary(predicted, gold_c) | {"support": int(gold_c.sum())}
-    extreme = np.array([m.severity == "extreme" for m in messages])
-    said_extreme = np.array([v.severity == "extreme" for v in verdicts])
     figures["extreme"] = binary(said_extreme, extreme) | {"support": int(extreme.sum())}
     both = gold & flagged
     same = [m.severity == v.severity for m, v, b in zip(messages, verdicts, both, strict=True) if b]
