@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +53,11 @@ class Settings(BaseSettings):
     conduct_model: Path = DEFAULT_MODEL
     conduct_timezone: str = "Europe/London"
     conduct_data_dir: Path = DEFAULT_DATA_DIR
-    conduct_webhook_replay_window: int = 300  # seconds a signed timestamp stays acceptable
+    # seconds a signed timestamp stays acceptable
+    conduct_webhook_replay_window: int = Field(default=300, gt=0)
     conduct_alert_webhook_url: str | None = None
-    conduct_retry_horizon: int = 24 * 3600  # seconds a transient vendor failure is retried
+    # seconds a transient vendor failure is retried (0: straight to the failed registry)
+    conduct_retry_horizon: int = Field(default=24 * 3600, ge=0)
     conduct_log_level: str = "INFO"
 
     @field_validator("zendesk_api_url", "freshdesk_api_url")
@@ -79,6 +81,11 @@ class Settings(BaseSettings):
                     f"{missing} is not set ({present[0]} is set: set every {vendor}_* "
                     "variable or none)"
                 )
+        if self.zendesk_webhook_secret and not self.zendesk_webhook_secrets:
+            raise ValueError(
+                "ZENDESK_WEBHOOK_SECRET holds no secret (a comma-separated list of signing "
+                "secrets, one per webhook)"
+            )
         return self
 
     # -- derived ---------------------------------------------------------------------------

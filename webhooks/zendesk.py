@@ -77,10 +77,15 @@ def receive() -> Response:
 def _guards() -> Answer:
     if (request.content_length or 0) > MAX_BODY:
         return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
-    request.max_content_length = MAX_BODY
+    # A chunked body has no Content-Length up front. Werkzeug stops reading it quietly at the
+    # limit (gunicorn sets `wsgi.input_terminated`), so read one byte past the limit and
+    # measure: a body cut at exactly MAX_BODY would otherwise fail its signature (401).
+    request.max_content_length = MAX_BODY + 1
     try:
         raw = request.get_data(cache=False)
-    except RequestEntityTooLarge:  # chunked bodies have no Content-Length up front
+    except RequestEntityTooLarge:
+        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+    if len(raw) > MAX_BODY:
         return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
 
     settings: Settings = current_app.config["CONDUCT_SETTINGS"]

@@ -112,13 +112,18 @@ def _headers_and_log(response: Response) -> Response:
     verdict: Verdict | None = g.get("account")
     if verdict is not None:
         reset = box.seconds(verdict.reset_in)
-        # Recorded: writes and single reads answer `rate-limit*`, lists `ratelimit-*`; both
-        # with `x-rate-limit` / `x-rate-limit-remaining` (e.g. TestTicketCreateUpdateDelete,
-        # TestGroupMemberships.test_values).
-        prefix = "ratelimit" if g.get("list_endpoint") else "rate-limit"
+        # Recorded: writes and single reads answer `rate-limit` / `rate-limit-remaining` /
+        # `rate-limit-reset`, lists `ratelimit-limit` / `ratelimit-remaining` /
+        # `ratelimit-reset`; both with `x-rate-limit` / `x-rate-limit-remaining` (e.g.
+        # TestTicketCreateUpdateDelete, TestGroupMemberships.test_values).
+        limit_name, prefix = (
+            ("ratelimit-limit", "ratelimit")
+            if g.get("list_endpoint")
+            else ("rate-limit", "rate-limit")
+        )
         response.headers["x-rate-limit"] = str(verdict.limit)
         response.headers["x-rate-limit-remaining"] = str(verdict.remaining)
-        response.headers[f"{prefix}-limit"] = str(verdict.limit)
+        response.headers[limit_name] = str(verdict.limit)
         response.headers[f"{prefix}-remaining"] = str(verdict.remaining)
         response.headers[f"{prefix}-reset"] = reset
     endpoint: Verdict | None = g.get("tickets_update")
@@ -422,7 +427,11 @@ def update_ticket(ticket_id: int) -> Response:
             stamp = changes.get("updated_stamp")
             if not stamp:
                 return _invalid(Invalid("updated_stamp", "updated_stamp is required"))
-            if parse_iso(str(stamp)) != parse_iso(ticket["updated_at"]):
+            try:
+                stale = parse_iso(str(stamp)) != parse_iso(ticket["updated_at"])
+            except ValueError:  # [U] Zendesk's answer to a stamp that is not a time
+                return _invalid(Invalid("updated_stamp", "updated_stamp is not a valid time"))
+            if stale:
                 return _json(CONFLICT, 409)
         fields = {
             k: v for k, v in changes.items() if k not in ("safe_update", "updated_stamp", "id")

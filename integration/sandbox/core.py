@@ -177,7 +177,11 @@ class Sandbox:
             fields = {f["key"]: f for f in store.user_fields}
             payloads = []
             for key, (previous, current) in change.fields.items():
-                field = fields.get(key, {"id": 0, "key": key, "title": key, "type": "text"})
+                field = fields.get(key)
+                if field is None:
+                    # [U] A key that names no user field (kept by the store, also [U]) has no
+                    # field id to send, so no `user.custom_field_changed` is made up for it.
+                    continue
                 payloads.append(
                     envelope(
                         store.account_id,

@@ -40,6 +40,31 @@ class NotFound(Exception):
     pass
 
 
+def _is_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
+
+
+def _check_shapes(changes: dict[str, Any]) -> None:
+    """[U] Zendesk's answer to an id that is not a number, or a malformed `custom_fields` or
+    comment, is not recorded; the sandbox answers 422 RecordInvalid rather than fail."""
+    for key, name in (("group_id", "group"), ("assignee_id", "assignee")):
+        value = changes.get(key)
+        if value and not _is_id(value):
+            raise Invalid(name, f"{name.capitalize()}: is invalid")
+    fields = changes.get("custom_fields")
+    if fields is not None and not (
+        isinstance(fields, list) and all(isinstance(f, dict) and "id" in f for f in fields)
+    ):
+        raise Invalid("custom_fields", "Custom fields: is invalid")
+    comment = changes.get("comment")
+    if isinstance(comment, dict) and comment.get("author_id") and not _is_id(comment["author_id"]):
+        raise Invalid("author", "Author: is invalid")
+
+
 @dataclass
 class TicketChange:
     """What one write did, for the webhook events it causes."""
@@ -416,6 +441,7 @@ class Store:
 
     def _validate(self, ticket: dict[str, Any], changes: dict[str, Any]) -> None:
         """422 on values Zendesk rejects (statuses/priorities per VENDOR_API §2 and §3)."""
+        _check_shapes(changes)
         if "status" in changes and changes["status"] not in STATUSES:
             raise Invalid("status", f"Status: {changes['status']} is not valid")
         if "priority" in changes and changes["priority"] not in (*PRIORITIES, None, ""):

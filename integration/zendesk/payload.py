@@ -339,10 +339,25 @@ def _user_custom_field_changed(env: _Envelope) -> Event:
                 "title": _text(field.get("title")),
                 "type": _text(field.get("type")),
             },
-            "previous": env.event.get("previous"),
-            "current": env.event.get("current"),
+            "previous": _field_value(env.event, "previous"),
+            "current": _field_value(env.event, "current"),
         },
     )
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _field_value(event: Mapping[str, Any], key: str) -> Any:
+    """A user field's value: a scalar, or a list of scalars for a multi-select [S: Zendesk's
+    user field types]. Anything nested is refused here, where it is a 400, rather than when
+    the job is written."""
+    value = event.get(key)
+    if isinstance(value, _SCALARS) or (
+        type(value) is list and all(isinstance(item, _SCALARS) for item in value)
+    ):
+        return value
+    raise PayloadError(f"{key} must be a value or a list of values")
 
 
 def _user_tags_changed(env: _Envelope) -> Event:

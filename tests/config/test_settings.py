@@ -67,6 +67,28 @@ def test_api_url_must_be_an_origin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().zendesk_base_url == "http://127.0.0.1:5001"
 
 
+def test_a_webhook_secret_list_with_no_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in ZENDESK.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ZENDESK_WEBHOOK_SECRET", " , ")
+    with pytest.raises(SettingsError, match="ZENDESK_WEBHOOK_SECRET holds no secret"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONDUCT_WEBHOOK_REPLAY_WINDOW", "0"),
+        ("CONDUCT_WEBHOOK_REPLAY_WINDOW", "-5"),
+        ("CONDUCT_RETRY_HORIZON", "-5"),
+    ],
+)
+def test_windows_cannot_be_negative(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"^{name}: "):
+        load_settings()
+
+
 def test_dotenv_is_read(tmp_path: pytest.TempPathFactory) -> None:
     from pathlib import Path
 

@@ -5,6 +5,7 @@ One test per status; every delivery is signed with `signed_headers` (verificatio
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -118,6 +119,34 @@ def test_body_over_one_mebibyte_is_413(client: FlaskClient, redis_conn: redis.Re
     assert queued(redis_conn) == []
 
 
+def post_chunked(client: FlaskClient, body: bytes) -> Any:
+    """No Content-Length; gunicorn marks a chunked stream terminated."""
+    return client.post(
+        URL,
+        input_stream=io.BytesIO(body),
+        headers={**signed_headers("new-secret", body), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 2 * 1024 * 1024])
+def test_chunked_body_over_one_mebibyte_is_413(
+    client: FlaskClient, redis_conn: redis.Redis, size: int
+) -> None:
+    body = b'{"type": "' + b"x" * (size - 12) + b'"}'
+    assert len(body) == size
+    response = post_chunked(client, body)
+    assert response.status_code == 413
+    assert response.json == {"error": "payload too large"}
+    assert queued(redis_conn) == []
+
+
+def test_chunked_body_under_the_limit_is_read(client: FlaskClient, redis_conn: redis.Redis) -> None:
+    response = post_chunked(client, fixture_bytes("ticket.comment_added__customer"))
+    assert response.status_code == 202
+    assert len(queued(redis_conn)) == 1
+
+
 def test_body_of_exactly_one_mebibyte_is_read(client: FlaskClient) -> None:
     prefix = b'{"type": "zen:event-type:ticket.teleported", "pad": "'
     body = prefix + b"x" * (1024 * 1024 - len(prefix) - 2) + b'"}'
@@ -200,6 +229,31 @@ def test_not_json_or_wrong_shape_is_400(
     assert response.status_code == 400
     assert response.json == {"error": error}
     assert queued(redis_conn) == []
+
+
+def test_a_deeply_nested_field_value_is_400_not_503(
+    client: FlaskClient, redis_conn: redis.Redis
+) -> None:
+    """Deeper than the job's JSON encoder goes: refused as a wrong shape, not retried for ever."""
+    body = json.loads(fixture_bytes("user.custom_field_changed__conduct_stage"))
+    nested: Any = "x"
+    for _ in range(300):
+        nested = [nested]
+    body["event"]["current"] = nested
+    response = post(client, json.dumps(body).encode())
+    assert response.status_code == 400
+    assert response.json == {"error": "current must be a value or a list of values"}
+    assert queued(redis_conn) == []
+
+
+def test_a_multi_select_field_value_is_accepted(
+    client: FlaskClient, redis_conn: redis.Redis
+) -> None:
+    body = json.loads(fixture_bytes("user.custom_field_changed__conduct_stage"))
+    body["event"]["current"] = ["email_only", "named_officer"]
+    assert post(client, json.dumps(body).encode()).status_code == 202
+    [event] = queued(redis_conn)
+    assert event["fields"]["current"] == ["email_only", "named_officer"]
 
 
 # -- 204 ---------------------------------------------------------------------------------------

@@ -303,6 +303,15 @@ def _without(name: str, *path: str) -> dict[str, Any]:
     return body
 
 
+def _with(name: str, path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    body = load(name)
+    node = body
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return body
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -325,6 +334,14 @@ def _without(name: str, *path: str) -> dict[str, Any]:
             "custom_field must be an object",
         ),
         (_without("user.merged__end_user", "event", "user"), "user must be an object"),
+        (
+            _with("user.custom_field_changed__conduct_stage", ("event", "current"), {"a": 1}),
+            "current must be a value or a list of values",
+        ),
+        (
+            _with("user.custom_field_changed__conduct_stage", ("event", "previous"), [[1]]),
+            "previous must be a value or a list of values",
+        ),
         (_without("trigger.comment_added__recommended", "comment_id"), "comment_id is missing"),
         ({**load("trigger.comment_added__recommended"), "comment_id": ""}, "comment_id is missing"),
     ],
