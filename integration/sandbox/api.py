@@ -153,15 +153,30 @@ def _cursor(index: int) -> str:
     return base64.b64encode(json.dumps({"o": "id", "v": index}).encode()).decode()
 
 
+class BadPage(ValueError):
+    """A `page[size]` or `page[after]` the sandbox cannot read."""
+
+
+@api.errorhandler(BadPage)
+def _bad_page(exc: BadPage) -> Response:
+    # [U] Zendesk's body for a malformed cursor or page size is not recorded; a 400 it is.
+    return _json({"error": "InvalidPaginationParameter", "description": str(exc)}, 400)
+
+
 def _page(items: list[dict[str, Any]], key: str) -> dict[str, Any]:
     g.list_endpoint = True
     size_arg = request.args.get("page[size]")
     base = request.base_url
     if size_arg is None:  # offset pagination: {key, next_page, previous_page, count}
         return {key: items, "next_page": None, "previous_page": None, "count": len(items)}
-    size = max(1, min(100, int(size_arg)))
     after = request.args.get("page[after]")
-    start = json.loads(base64.b64decode(after))["v"] if after else 0
+    try:
+        size = max(1, min(100, int(size_arg)))
+        start = json.loads(base64.b64decode(after, validate=True))["v"] if after else 0
+        if type(start) is not int or start < 0:
+            raise ValueError(start)
+    except (ValueError, TypeError, KeyError) as exc:  # binascii.Error is a ValueError
+        raise BadPage("page[size] must be a number and page[after] a cursor it gave") from exc
     page = items[start : start + size]
     has_more = start + size < len(items)
     after_cursor, before_cursor = _cursor(start + len(page)), _cursor(start)

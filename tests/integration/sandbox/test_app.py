@@ -151,6 +151,15 @@ def test_a_list_answers_the_recorded_rate_limit_headers(
     assert "ratelimit-limit" in rate_header_names(answer.headers)
 
 
+@pytest.mark.parametrize(
+    "query", ["page[size]=ten", "page[size]=2&page[after]=%%%", "page[size]=2&page[after]=e30="]
+)
+def test_a_malformed_page_parameter_is_400_not_500(client: FlaskClient, query: str) -> None:
+    answer = api(client, "GET", f"group_memberships?{query}")
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "InvalidPaginationParameter"
+
+
 def test_missing_records_answer_the_recorded_404(client: FlaskClient, recordings: Any) -> None:
     name = (
         "TestTicketCreateUpdateDelete.test_single_update_raises_recordnotfoundexception"
