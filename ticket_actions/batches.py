@@ -1,10 +1,12 @@
-"""Per-ticket batches of actions waiting for one `apply` job.
+"""Per-ticket (and per-customer) batches of actions waiting for one `apply` job.
 
 A burst of chat messages on one ticket must not burn the per-ticket write limit, so actions for
 the same ticket that are waiting are merged: `submit` pushes actions onto the ticket's list and
 enqueues an `apply` job only when no job is already waiting for that list on that queue (a
-marker key). The job `take`s the whole list when it starts and clears the marker first, so
-actions pushed after that get a job of their own.
+marker key). The customer's conduct mirror (`UpdateCustomer`) has a list of its own per
+customer, whichever ticket caused it, so its writes reach Zendesk in the order they were made.
+The job `take`s the whole list when it starts and clears the marker first, so actions pushed
+after that get a job of their own.
 
 A transient failure (a 429's `Retry-After`, a backoff after a 5xx or a timeout) schedules a
 retry job and puts the batch key on hold for it (`hold`): until that job runs, any other job for
@@ -21,7 +23,13 @@ from typing import Any
 
 import redis
 
-from integration.actions import Action, action_from_dict, action_to_dict, ticket_of
+from integration.actions import (
+    Action,
+    UpdateCustomer,
+    action_from_dict,
+    action_to_dict,
+    ticket_of,
+)
 from ticket_actions.queues import (
     APPLY_JOB,
     APPLY_QUEUE,
@@ -45,6 +53,19 @@ def batch_key(actions: Sequence[Action]) -> str:
     return f"customer:{customer}"
 
 
+def batches_of(actions: Sequence[Action]) -> dict[str, list[Action]]:
+    """Actions by the batch that writes them: the customer mirror in its customer's batch,
+    the rest in the ticket's. One ordered list per customer means a mirror write held back
+    for a retry (a 429 on one ticket) is never written after a newer one made for another
+    ticket, and a ticket that is gone (404) does not keep the customer's record from Zendesk."""
+    mirror: list[Action] = [a for a in actions if isinstance(a, UpdateCustomer)]
+    rest: list[Action] = [a for a in actions if not isinstance(a, UpdateCustomer)]
+    groups: dict[str, list[Action]] = {batch_key(rest): rest} if rest else {}
+    for action in mirror:
+        groups.setdefault(batch_key([action]), []).append(action)
+    return groups
+
+
 def _list_key(vendor: str, key: str) -> str:
     return f"conduct:apply:batch:{vendor}:{key}"
 
@@ -61,26 +82,33 @@ def submit(
     urgent: bool = False,
     delay: float | None = None,
     meta: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> str | None:
-    """Queue `actions` for writing; returns the new job id, or None if merged into a waiting job.
+    """Queue `actions` for writing, in one batch per target (`batches_of`); returns the first
+    new job id, or None if every batch merged into a waiting job.
 
-    With `delay` (a retry after a transient failure) the actions go to the front of the list,
-    keeping their order ahead of anything queued since, and a job is scheduled for later.
+    With `delay` (a retry after a transient failure) the actions go back to the front of the
+    failed job's batch (`key`), keeping their order ahead of anything queued since, and a job
+    is scheduled for later.
     """
     if not actions:
         return None
-    key = batch_key(actions)
-    if delay is None:
-        connection.rpush(_list_key(vendor, key), *(json.dumps(action_to_dict(a)) for a in actions))
-    else:
-        put_back(connection, vendor, key, actions)
     queue_name = URGENT_QUEUE if urgent else APPLY_QUEUE
-    marker = _marker_key(vendor, key, queue_name)
-    if delay is None and not connection.set(marker, "1", nx=True, ex=MARKER_TTL):
-        return None  # a job that has not started yet will take these actions too
     if delay is not None:
-        connection.set(marker, "1", ex=MARKER_TTL)
-    return _enqueue(connection, vendor, key, queue_name, delay, meta)
+        key = key or batch_key(actions)
+        put_back(connection, vendor, key, actions)
+        connection.set(_marker_key(vendor, key, queue_name), "1", ex=MARKER_TTL)
+        return _enqueue(connection, vendor, key, queue_name, delay, meta)
+    first: str | None = None
+    for group_key, group in batches_of(actions).items():
+        encoded = (json.dumps(action_to_dict(a)) for a in group)
+        connection.rpush(_list_key(vendor, group_key), *encoded)
+        marker = _marker_key(vendor, group_key, queue_name)
+        if not connection.set(marker, "1", nx=True, ex=MARKER_TTL):
+            continue  # a job that has not started yet will take these actions too
+        job_id = _enqueue(connection, vendor, group_key, queue_name, None, meta)
+        first = first or job_id
+    return first
 
 
 def _enqueue(

@@ -1,7 +1,8 @@
 """The RQ jobs: plain module-level functions taking JSON primitives (RQ's JSON serializer).
 
-- `assess(event)`: classify + policy → actions, handed to `apply` through a per-ticket batch
-  (urgent queue for threats to safety).
+- `assess(event)`: classify + policy → actions, handed to `apply` through per-ticket and
+  per-customer batches (urgent queue for threats to safety). A lookup it needs that fails
+  transiently schedules the assessment again, under the same rules as `apply` below.
 - `apply(vendor, batch_key)`: write a batch through the vendor adapter. A transient failure
   (429, 5xx, timeout, the budget nearly spent) schedules a retry after `Retry-After` or an
   exponential backoff, never sleeping, until the retry horizon; then, like a permanent failure
@@ -66,6 +67,11 @@ def assess(event_data: dict[str, Any]) -> dict[str, Any]:
         JOBS.labels("assess", "busy").inc()
         log.info("assess.customer-busy", extra={"event_id": event.event_id})
         return {"busy": True}
+    except TransientVendorError as exc:
+        # A lookup the assessment needs (a merge's survivor, a field's key, group names) met a
+        # 429, the budget nearly spent, a 5xx or a timeout: the same retry rules as `apply`.
+        # A re-run is safe: contacts are counted once per message and nothing was queued.
+        return _retry_assess(event_data, event, exc)
     job_id = outcome.apply_job
     JOBS.labels("assess", "flagged" if outcome.actions else "clean").inc()
     log.info(
@@ -80,6 +86,38 @@ def assess(event_data: dict[str, Any]) -> dict[str, Any]:
         },
     )
     return {"actions": len(outcome.actions), "urgent": outcome.urgent, "apply_job": job_id}
+
+
+def _retry_assess(
+    event_data: dict[str, Any], event: Event, exc: TransientVendorError
+) -> dict[str, Any]:
+    runtime = get_runtime()
+    job = get_current_job()
+    meta = job.meta if job is not None else {}
+    attempt = int(meta.get("attempt", 1))
+    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
+    waited = _now() - datetime.fromisoformat(first_attempt_at)
+    if waited.total_seconds() > runtime.settings.conduct_retry_horizon:
+        JOBS.labels("assess", "gave-up").inc()
+        log.error(
+            "assess.gave-up",
+            extra={"event_id": event.event_id, "attempt": attempt, "status": exc.status},
+        )
+        raise GaveUp(f"assess {event.event_id}: still failing after {waited}") from exc
+    delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
+    queue(runtime.redis).enqueue_in(
+        timedelta(seconds=delay),
+        ASSESS_JOB,
+        event_data,
+        meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
+        **assess_options(event_data),
+    )
+    JOBS.labels("assess", "retry-scheduled").inc()
+    log.warning(
+        "assess.retry-scheduled",
+        extra={"event_id": event.event_id, "status": exc.status, "delay_s": delay},
+    )
+    return {"retry_in": delay}
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -141,6 +179,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
             urgent=queue_name == URGENT_QUEUE,
             delay=delay,
             meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
+            key=key,
         )
         if retry_id is not None:
             batches.hold(runtime.redis, vendor, key, retry_id, delay)

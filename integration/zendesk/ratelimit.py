@@ -110,15 +110,27 @@ end
 return '0'
 """
 
-# A fresher window overwrites; within the same window the lower `remaining` wins, because
-# responses to concurrent requests arrive out of order.
+# Which window a response speaks for is told by its reset time. Zendesk reports whole seconds
+# until a fixed window resets (recorded: `rate-limit-reset` 3, 3, 3, 2, 2 on consecutive calls),
+# so answers from one window agree on it within about a second:
+# - within this tolerance, the same window: the lower `remaining` wins, because responses to
+#   concurrent requests arrive out of order;
+# - later by more, a new window: it replaces the old one, whose spent count must not carry over;
+# - earlier by more, a late answer from a window already replaced: ignored.
+SAME_WINDOW_SECONDS = 1.5
+
 _OBSERVE_LUA = """
 local now = tonumber(ARGV[1])
 local total, remaining, reset_at = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local tolerance = tonumber(ARGV[5])
 local v = redis.call('HMGET', KEYS[1], 'remaining', 'reset_at')
 if v[2] and tonumber(v[2]) > now then
-  remaining = math.min(remaining, tonumber(v[1]))
-  reset_at = math.max(reset_at, tonumber(v[2]))
+  local known = tonumber(v[2])
+  if reset_at < known - tolerance then return 0 end
+  if reset_at <= known + tolerance then
+    remaining = math.min(remaining, tonumber(v[1]))
+    reset_at = math.max(reset_at, known)
+  end
 end
 redis.call('HSET', KEYS[1], 'total', total, 'remaining', remaining, 'reset_at', reset_at)
 redis.call('EXPIRE', KEYS[1], math.ceil(reset_at - now) + 60)
@@ -144,7 +156,7 @@ class RedisBudgetStore:
 
     def observe(self, bucket: str, budget: Budget, now: float) -> None:
         reset_at = now + budget.resets_in
-        args = [repr(now), budget.total, budget.remaining, repr(reset_at)]
+        args = [repr(now), budget.total, budget.remaining, repr(reset_at), SAME_WINDOW_SECONDS]
         self._observe(keys=[self._key(bucket)], args=args)
 
     def routes(self) -> dict[str, list[str]]:
@@ -186,7 +198,10 @@ class MemoryBudgetStore:
             remaining, reset_at = float(budget.remaining), now + budget.resets_in
             old = self._budgets.get(bucket)
             if old is not None and old[2] > now:
-                remaining, reset_at = min(remaining, old[1]), max(reset_at, old[2])
+                if reset_at < old[2] - SAME_WINDOW_SECONDS:
+                    return  # a late answer from a window already replaced
+                if reset_at <= old[2] + SAME_WINDOW_SECONDS:
+                    remaining, reset_at = min(remaining, old[1]), max(reset_at, old[2])
             self._budgets[bucket] = [float(budget.total), remaining, reset_at]
 
     def routes(self) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ class RecordingHelpdesk:
     def __init__(self) -> None:
         self.batches: list[list[Action]] = []
         self.failures: list[Exception] = []
+        self.lookup_failures: list[Exception] = []  # raised by `get_customer_fields`
 
     def apply(self, actions: Sequence[Action]) -> ApplyResult:
         if self.failures:
@@ -36,6 +37,8 @@ class RecordingHelpdesk:
         return "1"
 
     def get_customer_fields(self, customer_id: str) -> dict[str, Any]:
+        if self.lookup_failures:
+            raise self.lookup_failures.pop(0)
         return {}
 
     def resolve_group(self, name: str) -> str | None:

@@ -7,17 +7,20 @@ HTTP boundary in tests/integration/zendesk); Redis, RQ and the worker are real.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from integration.actions import AddTags, Comment, UpdateCustomer
+from integration.actions import AddTags, Comment, CreateTicket, UpdateCustomer
+from integration.events import Event
 from integration.helpdesk import PermanentVendorError, TransientVendorError
 from ticket_actions import batches
 from ticket_actions.failed import failed_jobs, requeue_failed
-from ticket_actions.queues import APPLY_QUEUE, URGENT_QUEUE, queue
+from ticket_actions.queues import APPLY_QUEUE, URGENT_QUEUE, enqueue_assess, queue
+from ticket_actions.runtime import get_runtime
 from ticket_actions.worker import enqueue_due_jobs, is_drained, make_worker, pending_counts
 
 
@@ -71,13 +74,86 @@ def test_rate_limited_batch_is_scheduled_after_retry_after_never_dropped(
 
 
 def test_only_pending_actions_are_retried(redis_conn: redis.Redis, helpdesk: Any) -> None:
-    mirror = UpdateCustomer("42", {"conduct_stage": "warned"})
-    helpdesk.failures.append(TransientVendorError("503", status=503, pending=[mirror]))
-    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), mirror])
+    second = Comment("7", "second note")  # a second comment is a second update
+    helpdesk.failures.append(TransientVendorError("503", status=503, pending=[second]))
+    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), second])
     run_burst(redis_conn)
     enqueue_due_jobs(redis_conn, now=10**10)
     run_burst(redis_conn)
-    assert helpdesk.batches == [[mirror]]  # the note was written once, not twice
+    assert helpdesk.batches == [[second]]  # the note was written once, not twice
+
+
+def test_the_customer_mirror_gets_a_batch_of_its_own(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    mirror = UpdateCustomer("42", {"conduct_stage": "warned"})
+    assert batches.batches_of([AddTags("7", ("x",)), mirror, Comment("7", "note")]) == {
+        "ticket:7": [AddTags("7", ("x",)), Comment("7", "note")],
+        "customer:42": [mirror],
+    }
+    notice = CreateTicket("42", "Your account", "text")
+    assert batches.batches_of([notice, mirror]) == {"customer:42": [notice, mirror]}
+    helpdesk.failures.append(PermanentVendorError("no such ticket", status=404))
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("x",)), mirror])
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[mirror]]  # a ticket that is gone does not keep it back
+    assert len(failed_jobs(redis_conn)) == 1
+
+
+def test_mirror_writes_reach_the_helpdesk_in_the_order_made(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    """An older mirror write held for a retry must not land after a newer one."""
+    warned = UpdateCustomer("42", {"conduct_stage": "warned"})
+    restricted = UpdateCustomer("42", {"conduct_stage": "restricted"})
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=60))
+    batches.submit(redis_conn, "zendesk", [warned, AddTags("1", ("conduct_flagged",))])
+    run_burst(redis_conn)  # the 429 is the first job's (the ticket's, once the two are apart)
+    batches.submit(redis_conn, "zendesk", [AddTags("2", ("conduct_flagged",)), restricted])
+    run_burst(redis_conn)
+    enqueue_due_jobs(redis_conn, now=10**10)
+    run_burst(redis_conn)
+    mirror_writes = [
+        a.fields["conduct_stage"]
+        for batch in helpdesk.batches
+        for a in batch
+        if isinstance(a, UpdateCustomer)
+    ]
+    assert mirror_writes[-1] == "restricted"
+    assert mirror_writes in (["warned", "restricted"], ["restricted"])
+
+
+def test_a_newer_mirror_write_waits_behind_one_held_for_a_retry(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    warned = UpdateCustomer("42", {"conduct_stage": "warned"})
+    restricted = UpdateCustomer("42", {"conduct_stage": "restricted"})
+    helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=60))
+    batches.submit(redis_conn, "zendesk", [warned])
+    run_burst(redis_conn)
+    batches.submit(redis_conn, "zendesk", [AddTags("2", ("conduct_flagged",)), restricted])
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[AddTags("2", ("conduct_flagged",))]]  # the mirror is held
+    enqueue_due_jobs(redis_conn, now=10**10)
+    run_burst(redis_conn)
+    assert helpdesk.batches[-1] == [warned, restricted]  # one update; the adapter keeps the last
+
+
+def test_a_retry_keeps_the_batch_it_came_from(redis_conn: redis.Redis, helpdesk: Any) -> None:
+    """A ticket batch whose only pending action is a new ticket is retried, and released,
+    under the ticket's key, so later writes to that ticket are not held for ever."""
+    notice = CreateTicket("42", "Your account", "text")
+    helpdesk.failures.append(TransientVendorError("503", status=503, pending=[notice]))
+    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), notice])
+    run_burst(redis_conn)
+    assert batches.holder(redis_conn, "zendesk", "ticket:7") is not None
+    enqueue_due_jobs(redis_conn, now=10**10)
+    run_burst(redis_conn)
+    assert helpdesk.batches == [[notice]]
+    assert batches.holder(redis_conn, "zendesk", "ticket:7") is None
+    batches.submit(redis_conn, "zendesk", [Comment("7", "later")])
+    run_burst(redis_conn)
+    assert helpdesk.batches[-1] == [Comment("7", "later")]
 
 
 def test_permanent_failure_lands_in_failed_registry_and_can_be_requeued(
@@ -194,6 +270,51 @@ def test_a_requeued_job_for_a_held_ticket_hands_its_actions_to_the_retry(
     assert failed_jobs(redis_conn) == []
 
 
+def merge_event(event_id: str = "u1") -> dict[str, Any]:
+    event = Event(
+        vendor="zendesk",
+        event_id=event_id,
+        kind="customer_merged",
+        occurred_at=datetime.now(UTC),
+        customer_id="42",
+        fields={"merged_user_id": "43"},
+    )
+    return event.to_dict()
+
+
+def test_an_assessment_whose_lookup_is_rate_limited_is_retried_not_failed(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    helpdesk.lookup_failures.append(TransientVendorError("429", status=429, retry_after=20))
+    enqueue_assess(redis_conn, merge_event())
+    run_burst(redis_conn)
+    assert failed_jobs(redis_conn) == []
+    registry = queue(redis_conn).scheduled_job_registry
+    [retry_id] = registry.get_job_ids()
+    due = registry.get_scheduled_time(retry_id).timestamp()
+    assert 15 <= due - time.time() <= 21
+    assert enqueue_due_jobs(redis_conn, now=due + 1) == 1
+    run_burst(redis_conn)
+    retry = Job.fetch(retry_id, redis_conn, serializer=JSONSerializer)
+    assert retry.meta["attempt"] == 2
+    assert retry.get_status() == "finished"
+    assert is_drained(redis_conn)
+
+
+def test_an_assessment_failing_past_the_horizon_lands_in_the_failed_registry(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    runtime = get_runtime()
+    runtime.settings = runtime.settings.model_copy(update={"conduct_retry_horizon": 0})
+    helpdesk.lookup_failures.append(TransientVendorError("503", status=503))
+    enqueue_assess(redis_conn, merge_event())
+    time.sleep(0.01)
+    run_burst(redis_conn)
+    [row] = failed_jobs(redis_conn)
+    assert row["function"] == "ticket_actions.jobs.assess"
+    assert "still failing" in row["error"]
+
+
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
     from ticket_actions.jobs import BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS, backoff_seconds
 
@@ -233,13 +354,13 @@ def test_the_retry_horizon_defaults_to_a_day() -> None:
 def test_a_requeued_permanent_failure_writes_only_what_was_left(
     redis_conn: redis.Redis, helpdesk: Any
 ) -> None:
-    mirror = UpdateCustomer("42", {"conduct_stage": "warned"})
-    helpdesk.failures.append(PermanentVendorError("user gone", status=404, pending=[mirror]))
-    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), mirror])
+    second = Comment("7", "second note")
+    helpdesk.failures.append(PermanentVendorError("user gone", status=404, pending=[second]))
+    batches.submit(redis_conn, "zendesk", [Comment("7", "note"), second])
     run_burst(redis_conn)
     assert requeue_failed(redis_conn) == 1
     run_burst(redis_conn)
-    assert helpdesk.batches == [[mirror]]
+    assert helpdesk.batches == [[second]]
 
 
 def test_assessments_run_before_ordinary_writes_and_after_urgent_ones(
