@@ -100,12 +100,15 @@ def test_the_customer_mirror_gets_a_batch_of_its_own(
     assert len(failed_jobs(redis_conn)) == 1
 
 
+WARNED = UpdateCustomer("42", {"conduct_stage": "warned"})
+RESTRICTED = UpdateCustomer("42", {"conduct_stage": "restricted"})
+
+
 def test_mirror_writes_reach_the_helpdesk_in_the_order_made(
     redis_conn: redis.Redis, helpdesk: Any
 ) -> None:
     """An older mirror write held for a retry must not land after a newer one."""
-    warned = UpdateCustomer("42", {"conduct_stage": "warned"})
-    restricted = UpdateCustomer("42", {"conduct_stage": "restricted"})
+    warned, restricted = WARNED, RESTRICTED
     helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=60))
     batches.submit(redis_conn, "zendesk", [warned, AddTags("1", ("conduct_flagged",))])
     run_burst(redis_conn)  # the 429 is the first job's (the ticket's, once the two are apart)
@@ -126,8 +129,7 @@ def test_mirror_writes_reach_the_helpdesk_in_the_order_made(
 def test_a_newer_mirror_write_waits_behind_one_held_for_a_retry(
     redis_conn: redis.Redis, helpdesk: Any
 ) -> None:
-    warned = UpdateCustomer("42", {"conduct_stage": "warned"})
-    restricted = UpdateCustomer("42", {"conduct_stage": "restricted"})
+    warned, restricted = WARNED, RESTRICTED
     helpdesk.failures.append(TransientVendorError("429", status=429, retry_after=60))
     batches.submit(redis_conn, "zendesk", [warned])
     run_burst(redis_conn)
