@@ -12,6 +12,7 @@ holding a lone surrogate (valid JSON) cannot stop the output either.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
@@ -75,15 +76,37 @@ def _parse(number: int, line: str | bytes) -> tuple[Any, str | None, str | None]
     if not line.strip():
         return None, None, f"line {number}: empty line"
     try:
-        row = json.loads(line)
+        row = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
     except ValueError as exc:
         return None, None, f"line {number}: invalid JSON: {exc}"
+    except RecursionError:
+        return None, None, f"line {number}: invalid JSON: nested too deeply"
     if not isinstance(row, Mapping):
         return None, None, f"line {number}: expected a JSON object"
+    ident = row.get("id")
+    try:
+        _ENCODE(ident)  # echoed back on the output line, so it must be writable as JSON
+    except (ValueError, RecursionError):
+        return None, None, f"line {number}: `id` cannot be written back as JSON"
     text = row.get("text")
     if not isinstance(text, str):
-        return row.get("id"), None, f"line {number}: `text` must be a string"
-    return row.get("id"), text, None
+        return ident, None, f"line {number}: `text` must be a string"
+    return ident, text, None
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def _refuse_constant(name: str) -> float:
+    """NaN and Infinity are not JSON (RFC 8259); Python's reader accepts them by default."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # e.g. 1e999: valid JSON, but no JSON number can hold it
+        raise ValueError(f"number {text} is out of range")
+    return value
 
 
 def _batches(lines: Iterable[str | bytes], size: int) -> Iterator[list[tuple[int, str | bytes]]]:
@@ -95,7 +118,7 @@ def _batches(lines: Iterable[str | bytes], size: int) -> Iterator[list[tuple[int
 def run(model: LinearModel, source: Iterable[str | bytes], sink: IO[str], errors: IO[str]) -> int:
     """Classify every line of `source` onto `sink`; returns the number of bad lines."""
     bad = 0
-    dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+    dumps = _ENCODE
     for batch in _batches(source, BATCH):
         parsed = [_parse(number, line) for number, line in batch]
         texts = [text for _, text, error in parsed if error is None and text is not None]

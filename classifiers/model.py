@@ -138,17 +138,29 @@ class LinearModel:
         meta_file = path / META_FILE
         if not meta_file.exists():
             raise ModelError(f"{path}: no {META_FILE}; train one with `conduct train`")
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("format") != MODEL_FORMAT:
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
             raise ModelError(
-                f"{path}: model format {meta.get('format')!r}, this code reads {MODEL_FORMAT}"
-            )
-        if meta["features"].get("version") != FEATURE_VERSION:
+                f"{meta_file}: not JSON ({exc}); retrain with `conduct train`"
+            ) from exc
+        if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise ModelError(f"{path}: model format {found!r}, this code reads {MODEL_FORMAT}")
+        features = meta.get("features")
+        version = features.get("version") if isinstance(features, dict) else None
+        if version != FEATURE_VERSION:
             raise ModelError(
-                f"{path}: features version {meta['features'].get('version')!r}, this code "
+                f"{path}: features version {version!r}, this code "
                 f"computes version {FEATURE_VERSION}; retrain with `conduct train`"
             )
-        made_with = meta["versions"]["scikit-learn"]
+        versions = meta.get("versions")
+        made_with = versions.get("scikit-learn") if isinstance(versions, dict) else None
+        if made_with is None:
+            raise ModelError(
+                f"{path}: {META_FILE} does not say which scikit-learn made the model; "
+                "retrain with `conduct train`"
+            )
         installed = sklearn_version()
         if made_with != installed:
             raise ModelError(

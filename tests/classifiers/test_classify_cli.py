@@ -50,6 +50,34 @@ def test_a_bad_line_gets_an_error_naming_it_and_the_rest_goes_on() -> None:
     assert rows[4]["id"] == "e" and rows[4]["labels"]
 
 
+def test_lines_python_reads_but_json_does_not_allow_get_an_error_line() -> None:
+    """NaN, Infinity, numbers beyond a float and nesting too deep to write back: each is an
+    error line naming it, and the output stays valid JSON (`json.loads` is strict here only
+    because the test parses with `parse_constant` refusing the constants)."""
+    deep = '{"id": ' + "[" * 1500 + "]" * 1500 + ', "text": "hi"}'
+    out, err = io.StringIO(), io.StringIO()
+    lines = [
+        json.dumps({"id": 1, "text": "hello"}),
+        '{"id": NaN, "text": "hello"}',
+        '{"id": 1e999, "text": "hello"}',
+        deep,
+        '{"id": -Infinity, "text": "hello"}',
+        json.dumps({"id": 6, "text": "you absolute moron"}),
+    ]
+    bad = run(load_model(DEFAULT_MODEL), io.StringIO("\n".join(lines) + "\n"), out, err)
+
+    def strict(name: str) -> None:
+        raise AssertionError(f"{name} in the output")
+
+    rows = [json.loads(line, parse_constant=strict) for line in out.getvalue().splitlines()]
+    assert bad == 4
+    assert [r.get("line") for r in rows] == [None, 2, 3, 4, 5, None]
+    assert "NaN is not a JSON value" in rows[1]["error"]
+    assert "out of range" in rows[2]["error"]
+    assert "nested too deeply" in rows[3]["error"]
+    assert rows[0]["id"] == 1 and rows[5]["id"] == 6 and rows[5]["labels"]
+
+
 def test_streams_in_batches_without_reading_everything_first() -> None:
     """Output for the first batch is written before the input is exhausted."""
     seen: list[int] = []

@@ -9,6 +9,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -133,6 +134,20 @@ def test_swearing_at_a_thing_is_minor(model) -> None:  # type: ignore[no-untyped
     assert verdict.severity == "minor"
 
 
+def test_a_long_html_email_with_a_style_block_is_assessed(model) -> None:  # type: ignore[no-untyped-def]
+    """A `<style>` block longer than a window, in a message of more than eight windows (the
+    batch path), once raised IndexError in the worker's `assess` job."""
+    rules = " ".join(f".c{i} {{ color: #333; margin: 0 auto; padding: 4px; }}" for i in range(12))
+    wait = "<p>I have been waiting for my order for two weeks and nobody answers. </p>" * 12
+    text = (
+        f'<html><head><style type="text/css">{rules}</style></head><body><p>Hello team,</p>'
+        f"{wait}<p>You are all fucking useless idiots.</p></body></html>"
+    )
+    verdict = model.classify(text)
+    assert "insult" in verdict.labels
+    assert any("idiots" in text[a:b] for a, b in verdict.evidence["insult"])
+
+
 def test_empty_text_has_no_labels(model) -> None:  # type: ignore[no-untyped-def]
     for text in ("", "   \n\t"):
         verdict = model.classify(text)
@@ -187,6 +202,29 @@ def test_a_model_from_another_scikit_learn_version_is_refused(tmp_path: Path) ->
     meta["versions"]["scikit-learn"] = "0.24.2"
     (copy / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2.*conduct train"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda meta: meta.pop("versions"), "which scikit-learn"),
+        (lambda meta: meta.pop("features"), "features version None"),
+        (lambda meta: meta.pop("format"), "model format None"),
+    ],
+)
+def test_a_model_file_missing_a_section_is_refused_clearly(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    change(meta)
+    (copy / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=message):
+        load_model(copy)
+    (copy / "model.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not JSON"):
         load_model(copy)
 
 

@@ -131,6 +131,25 @@ def test_a_long_batch_normalises_each_text_as_alone() -> None:
     assert normalize_many(texts) == [normalize(t).text for t in texts]
 
 
+def test_html_blocks_and_comments_never_join_two_texts_of_a_batch() -> None:
+    """A `<style>` or `<!--` opened in one window and closed in another (a long HTML e-mail
+    cut into windows) once swallowed the separator: fewer texts came back than went in."""
+    texts = ["a <!-- b", "c --> d", "<style>p {", "} </style> e", "plain"]
+    assert normalize_many(texts) == [normalize(t).text for t in texts]
+
+
+@pytest.mark.parametrize(
+    "invisible", [chr(c) for c in range(0x00AD, 0xFEFF + 1) if re.fullmatch(
+        "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]", chr(c))]
+)  # fmt: skip
+def test_every_invisible_character_is_removed_alone_as_in_a_batch(invisible: str) -> None:
+    """The batch's joined text holds another text's zero-width space; the step must still run
+    on a text alone whose only invisible character is this one."""
+    texts = [f"you {invisible * 3}are a fool", "zero\u200bwidth"]
+    assert normalize_many(texts) == [normalize(t).text for t in texts]
+    assert invisible not in normalize(texts[0]).text
+
+
 def test_spans_need_offsets() -> None:
     with pytest.raises(ValueError, match="keep_offsets"):
         normalize("abc").original_span(0, 1)
