@@ -350,7 +350,7 @@ class LinearModel:
                 # No word stands out (a threat carried by the whole sentence, such as "I know
                 # what bus you take"): the evidence is the text of the windows that fired.
                 evidence[label] = [_whole(w) for w in fired_windows if w.piece.strip()]
-        evidence = {k: _merge(v)[:_EVIDENCE_MAX_SPANS] for k, v in evidence.items()}
+        evidence = {k: _merge(v, _EVIDENCE_MAX_SPANS) for k, v in evidence.items()}
         return Verdict(
             scores,
             labels,
@@ -607,8 +607,14 @@ def _whole(window: _Window) -> Span:
     return (window.start + lead, window.start + len(piece.rstrip()))
 
 
-def _merge(spans: list[Span]) -> list[Span]:
-    """Spans in order of strength, overlapping ones (from window overlaps) merged."""
+def _merge(spans: list[Span], limit: int) -> list[Span]:
+    """The first `limit` spans in order of strength, overlapping ones (from window overlaps)
+    merged into the first kept span they overlap.
+
+    Only the first `limit` kept spans are ever returned, and a span changes a kept span only
+    by overlapping it (the kept ones are tried in order), so a span that overlaps none of them
+    once `limit` are kept cannot change the answer and is dropped: linear in the number of
+    spans (1 MB of abuse gives tens of thousands), where keeping them all was quadratic."""
     result: list[Span] = []
     for span in spans:
         for i, kept in enumerate(result):
@@ -616,7 +622,8 @@ def _merge(spans: list[Span]) -> list[Span]:
                 result[i] = (min(span[0], kept[0]), max(span[1], kept[1]))
                 break
         else:
-            result.append(span)
+            if len(result) < limit:
+                result.append(span)
     return result
 
 
