@@ -12,7 +12,9 @@ Labels: each category whose score reaches its threshold. A model trained with th
 `offensive` probability reaches the gate threshold: it then gets the one category closest to
 its threshold (highest score / threshold), with evidence from the `offensive` head's words. One
 general head sees every abusive example, so at the same false-flag budget it catches wordings
-the five narrower heads each miss (out-of-fold figures in the model card).
+the five narrower heads each miss (out-of-fold figures in the model card). Under a policy's
+thresholds (`with_thresholds`) a category whose threshold is overridden is labelled from its
+score alone; the gate decides with the card's thresholds and gives only the others.
 
 `classify_many` does a whole batch in a few numpy passes: texts are cut into windows
 (`chunking`), normalised together, featurised together and scored together; a message's score
@@ -112,6 +114,9 @@ class LinearModel:
         self.platt_a: F32 = arrays["platt_a"].astype(np.float32)
         self.platt_b: F32 = arrays["platt_b"].astype(np.float32)
         self.thresholds: dict[str, float] = {c: float(meta["thresholds"][c]) for c in CATEGORIES}
+        # the model card's thresholds, and the categories `with_thresholds` overrides
+        self._card_thresholds: dict[str, float] = dict(self.thresholds)
+        self._overridden: frozenset[str] = frozenset()
         severity = meta["severity_thresholds"]
         self.abusive_threshold = float(severity["sev_abusive"])
         self.extreme_threshold = float(severity["sev_extreme"])
@@ -186,9 +191,14 @@ class LinearModel:
 
     def with_thresholds(self, thresholds: Mapping[str, float]) -> LinearModel:
         """The same model deciding labels with other thresholds (missing categories keep the
-        model card's)."""
+        model card's). A category whose threshold differs from the card's is labelled from its
+        score alone; the others keep the model's decision, the abuse gate's included (as
+        `Verdict.with_thresholds` re-derives a verdict)."""
         other = copy.copy(self)
         other.thresholds = {**self.thresholds, **{k: float(v) for k, v in thresholds.items()}}
+        other._overridden = frozenset(
+            c for c, t in other.thresholds.items() if t != self._card_thresholds[c]
+        )
         return other
 
     # -- scoring ---------------------------------------------------------------------------
@@ -322,15 +332,29 @@ class LinearModel:
         if not has_text:
             zero = dict.fromkeys(CATEGORIES, 0.0)
             return Verdict(zero, (), "none", self.version, {}, lang, True, dict(self.thresholds))
-        # the rounded scores decide, as `Verdict.with_thresholds` re-derives labels from them
+        # The rounded scores decide, as `Verdict.with_thresholds` re-derives labels from them:
+        # the model's own decision (the card's thresholds, and the abuse gate when no category
+        # reaches its threshold), then each category a policy overrides re-derived from its
+        # score alone. So a policy that switches insult off does not see the gate give the
+        # message some other category instead, and the command and the worker agree.
+        row = [scores[c] for c in CATEGORIES]
         decided = _decide_one(
-            [scores[c] for c in CATEGORIES],
-            [self.thresholds[c] for c in CATEGORIES],
+            row,
+            [self._card_thresholds[c] for c in CATEGORIES],
             self.gate_threshold,
             float(probs[self._gate_index()]),
         )
+        gate_label: str | None = None
+        if any(decided) and all(
+            score < self._card_thresholds[c] for c, score in zip(CATEGORIES, row, strict=True)
+        ):
+            gate_label = CATEGORIES[decided.index(True)]
+        for i, c in enumerate(CATEGORIES):
+            if c in self._overridden:
+                decided[i] = row[i] >= self.thresholds[c]
+        if gate_label in self._overridden:
+            gate_label = None
         labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
-        gated = bool(labels) and all(scores[c] < self.thresholds[c] for c in CATEGORIES)
         flagged_severity = self._flagged_severity(probs)
         severity: Severity = flagged_severity if labels else "none"
         evidence: dict[str, list[Span]] = {}
@@ -338,8 +362,8 @@ class LinearModel:
         windows: dict[int, _WindowTokens] = {}
         fired_in: dict[str, list[_Window]] = {}
         for fired in firing:
-            label = labels[0] if gated and fired.label == _GATE else fired.label
-            if label in labels and (fired.label == _GATE) == bool(gated):
+            label = gate_label if fired.label == _GATE else fired.label
+            if label is not None and label in labels:
                 start = fired.window.start
                 if start not in windows:
                     windows[start] = _WindowTokens.of(fired)

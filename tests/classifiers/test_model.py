@@ -356,11 +356,19 @@ def test_the_gate_gives_the_category_closest_to_its_threshold_and_respects_switc
     assert not decide_labels(probs, np.ones(5), 0.9, 5).any()  # every category off
 
 
-def test_a_gated_verdict_has_one_label_severity_and_evidence_from_the_gate_head(model) -> None:  # type: ignore[no-untyped-def]
+def test_a_gated_verdict_has_one_label_severity_and_evidence_from_the_gate_head(
+    tmp_path: Path,
+) -> None:
     import copy
 
     text = "Honestly the manager there is a weasel."
-    strict = model.with_thresholds(dict.fromkeys(model.thresholds, 0.9999))
+    # a model whose card's thresholds are all 0.9999 (a policy override would be re-derived
+    # from the scores alone, without the gate)
+    shutil.copytree(DEFAULT_MODEL, tmp_path / "strict")
+    meta = json.loads((tmp_path / "strict" / "model.json").read_text())
+    meta["thresholds"] = dict.fromkeys(meta["thresholds"], 0.9999)
+    (tmp_path / "strict" / "model.json").write_text(json.dumps(meta))
+    strict = load_model(tmp_path / "strict")
     gated = copy.copy(strict)
     gated.gate_threshold = 0.0  # every English message reaches the gate
     without = copy.copy(strict)
@@ -421,6 +429,34 @@ def test_the_worker_and_the_command_agree_under_a_policy(model, text: str) -> No
         assert worker == command
         for label in command.labels:
             assert command.evidence.get(label), (label, policy)
+
+
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [
+        ("you are a fucking idiot", {"insult": 1.0, "profanity": 1.0}),
+        ("you lot are a joke", {"insult": 1.0}),
+        ("who trained you, a cereal box?", {"threat": 0.3}),
+        ("who trained you, a cereal box?", {"insult": 1.0}),
+        ("got a crowbar in the boot and I know which car park you use", {"insult": 0.2}),
+    ],
+)
+def test_a_policy_never_makes_the_gate_give_another_category(  # type: ignore[no-untyped-def]
+    model, text: str, policy: dict[str, float]
+) -> None:
+    """Under a policy, an overridden category is labelled from its score alone, and the gate
+    only gives what it gives under the card's thresholds: switching insult off must not turn
+    an insult into a `threat` at a score of 0.005. The command and the re-derived verdict
+    agree, and every label under the policy is either over its threshold in force or the
+    gate's own label under the card."""
+    plain = model.classify(text)
+    command = model.with_thresholds(policy).classify(text)
+    rederived = plain.with_thresholds(policy)
+    assert command.labels == rederived.labels
+    for label in command.labels:
+        over = command.scores[label] >= command.thresholds[label]
+        assert over or (label in plain.labels and label not in policy), label
+        assert command.evidence.get(label), label
 
 
 def test_naming_a_category_at_its_own_threshold_keeps_a_gate_label(model) -> None:  # type: ignore[no-untyped-def]
