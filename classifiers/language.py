@@ -51,6 +51,9 @@ _ENGLISH_LEXICON = frozenset(
     if not any(word in words for lang, words in STOPWORDS.items() if lang != ENGLISH)
 )
 _CLD2_MIN_PERCENT = 70  # of the text's bytes in the language CLD2 names
+_ENGLISH_ONLY = (ENGLISH,)
+# English function words that make a window mostly in another script English after all
+_MIXED_ENGLISH_WORDS = 3
 # Characters from the first recognised script up: the only ones `_script` needs to look up.
 _HIGH = re.compile("[\u0370-\U0010ffff]+")
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'\n\t\r"})
@@ -63,10 +66,13 @@ def guess(raw: str, normalised: str) -> str:
     (lower case, accents folded) whose words are counted.
     """
     script = _script(raw[:_LIMIT])
-    if script:
-        return script
-    counts: dict[str, float] = {}
     words = normalised[:_LIMIT].translate(_PUNCTUATION).split()
+    if script:
+        # Mostly another script, but with an English sentence in it (a window where a foreign
+        # opening gives way to English): assessed, so the English part cannot hide.
+        english_words = sum(1 for word in words if _WORD_LANGS.get(word) == _ENGLISH_ONLY)
+        return ENGLISH if english_words >= _MIXED_ENGLISH_WORDS else script
+    counts: dict[str, float] = {}
     # the function words only, in order (the sums below are the same additions in the same order)
     for langs in [_WORD_LANGS[word] for word in words if len(word) > 1 and word in _WORD_LANGS]:
         for lang in langs:  # a word shared by k languages is 1/k evidence for each

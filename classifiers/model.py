@@ -271,9 +271,18 @@ class LinearModel:
             features = extract(normalised, self.bits, self.powers)
             decision, gathered = self._decision(features)
             probs = self.calibrate(decision)
+            # Each window's language: only English windows are scored, and a message is
+            # English when any window is (else it takes its first window's language). A
+            # foreign opening must not hide English abuse after it, and foreign text is never
+            # scored for looking foreign.
+            english = [True] * len(batch)
             for k, window in enumerate(batch):
-                if window.start == 0:
-                    languages[window.message] = language.guess(window.piece, normalised[k])
+                guessed = language.guess(window.piece, normalised[k])
+                if guessed != "en":
+                    english[k] = False
+                    probs[k] = 0.0
+                if window.start == 0 or guessed == "en":
+                    languages[window.message] = guessed
             _keep_highest(best, [w.message for w in batch], probs)
             if not evidence:
                 continue
@@ -287,7 +296,7 @@ class LinearModel:
                 k
                 for k in range(len(batch))
                 if (any(over[k]) or gated[k])
-                and languages[batch[k].message] == "en"
+                and english[k]
                 and normalised[k]
             ]
             # evidence only for the heads that fire somewhere in these rows (each head's column

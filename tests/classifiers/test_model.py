@@ -186,6 +186,37 @@ def test_non_english_text_is_not_assessed(model) -> None:  # type: ignore[no-unt
         assert not verdict.assessed and not verdict.flagged and verdict.language != "en"
 
 
+FRENCH = (
+    "Bonjour, je vous écris au sujet de ma commande qui n'est toujours pas arrivée. Le numéro "
+    "de suivi ne fonctionne pas et le service client ne répond jamais. "
+)
+RUSSIAN = "Здравствуйте, я пишу по поводу моего заказа, который до сих пор не пришёл. "
+THREAT = "Listen to me you fucking idiot, I know where you live and I will come and hurt you."
+
+
+@pytest.mark.parametrize("opening", [FRENCH, RUSSIAN * 3])
+def test_a_foreign_opening_does_not_hide_english_abuse(model, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Each window's language is guessed: a message is assessed on its English windows."""
+    text = opening + THREAT
+    for verdict in (model.classify(text), model.classify_many([text, "hello"])[0]):
+        assert verdict.assessed and verdict.language == "en"
+        assert "threat" in verdict.labels and verdict.severity == "extreme"
+        assert all(a >= len(opening) - 60 for a, _ in verdict.evidence["threat"])
+
+
+def test_foreign_windows_are_not_scored_in_an_english_message(model) -> None:  # type: ignore[no-untyped-def]
+    """A long French body after an English greeting is French; a French paragraph inside an
+    English message adds nothing to its scores."""
+    verdict = model.classify("Hello team, " + FRENCH * 3)
+    assert not verdict.assessed and not verdict.labels and verdict.language == "fr"
+    english = "Thanks for the quick reply, the replacement arrived this morning and works. "
+    alone = model.classify(english * 3)
+    mixed = model.classify(english * 3 + FRENCH * 4)
+    assert mixed.assessed and not mixed.labels
+    # the windows wholly in French add nothing; the one where the languages meet is English
+    assert all(abs(mixed.scores[c] - alone.scores[c]) < 0.01 for c in alone.scores)
+
+
 def test_abuse_at_the_end_of_a_megabyte_is_found_in_bounded_time(model) -> None:  # type: ignore[no-untyped-def]
     filler = "My order has not arrived and I would like an update on the delivery please. "
     text = filler * (1_000_000 // len(filler)) + "You are a worthless fucking idiot."
