@@ -295,9 +295,7 @@ class LinearModel:
             rows = [
                 k
                 for k in range(len(batch))
-                if (any(over[k]) or gated[k])
-                and english[k]
-                and normalised[k]
+                if (any(over[k]) or gated[k]) and english[k] and normalised[k]
             ]
             # evidence only for the heads that fire somewhere in these rows (each head's column
             # is summed on its own, so leaving the others out changes no value)
