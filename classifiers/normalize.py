@@ -64,11 +64,16 @@ _LINE_TAGS = frozenset(
     ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr")
 )
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_INVISIBLE_CHARS = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
-# Every character `_INVISIBLE` removes: its step's check must see each of them, or a window
+# Soft hyphen, zero-width and direction marks, invisible operators, byte-order mark. The step's
+# check is built from the same list, so it sees every character the step removes; else a window
 # normalised alone keeps what the batch path (whose joined text may hold another) removes.
-_INVISIBLE_SET = tuple(chr(c) for c in range(0x00AD, 0xFEFF + 1) if _INVISIBLE.fullmatch(chr(c)))
+_INVISIBLE_SET = tuple(
+    chr(c)
+    for first, last in ((0xAD, 0xAD), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+                        (0xFEFF, 0xFEFF))
+    for c in range(first, last + 1)
+)  # fmt: skip
+_INVISIBLE = re.compile(f"[{''.join(_INVISIBLE_SET)}]+")
 # Patterns that start with a literal character (the look-behind placed after it) let the regex
 # engine skip ahead to that character instead of trying every position: several times faster
 # over a batch's joined text. Each is tested equal to its plain form (test_normalize.py).

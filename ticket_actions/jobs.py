@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,28 +89,51 @@ def assess(event_data: dict[str, Any]) -> dict[str, Any]:
     return {"actions": len(outcome.actions), "urgent": outcome.urgent, "apply_job": job_id}
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """Where a job stands in its retries (kept in `job.meta`), and the rules `assess` and
+    `apply` share: a transient failure waits for its `Retry-After`, else an exponential
+    backoff, until the retry horizon has passed since the first attempt."""
+
+    number: int
+    first_at: str  # ISO time of the first attempt
+
+    @classmethod
+    def of(cls, meta: dict[str, Any]) -> _Attempt:
+        return cls(int(meta.get("attempt", 1)), meta.get("first_attempt_at") or _now().isoformat())
+
+    def waited(self) -> timedelta:
+        return _now() - datetime.fromisoformat(self.first_at)
+
+    def past_horizon(self, horizon_seconds: int) -> bool:
+        return self.waited().total_seconds() > horizon_seconds
+
+    def delay(self, exc: TransientVendorError) -> float:
+        return exc.retry_after if exc.retry_after is not None else backoff_seconds(self.number)
+
+    def next_meta(self) -> dict[str, Any]:
+        return {"attempt": self.number + 1, "first_attempt_at": self.first_at}
+
+
 def _retry_assess(
     event_data: dict[str, Any], event: Event, exc: TransientVendorError
 ) -> dict[str, Any]:
     runtime = get_runtime()
     job = get_current_job()
-    meta = job.meta if job is not None else {}
-    attempt = int(meta.get("attempt", 1))
-    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
-    waited = _now() - datetime.fromisoformat(first_attempt_at)
-    if waited.total_seconds() > runtime.settings.conduct_retry_horizon:
+    attempt = _Attempt.of(job.meta if job is not None else {})
+    if attempt.past_horizon(runtime.settings.conduct_retry_horizon):
         JOBS.labels("assess", "gave-up").inc()
         log.error(
             "assess.gave-up",
-            extra={"event_id": event.event_id, "attempt": attempt, "status": exc.status},
+            extra={"event_id": event.event_id, "attempt": attempt.number, "status": exc.status},
         )
-        raise GaveUp(f"assess {event.event_id}: still failing after {waited}") from exc
-    delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
+        raise GaveUp(f"assess {event.event_id}: still failing after {attempt.waited()}") from exc
+    delay = attempt.delay(exc)
     queue(runtime.redis).enqueue_in(
         timedelta(seconds=delay),
         ASSESS_JOB,
         event_data,
-        meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
+        meta=attempt.next_meta(),
         **assess_options(event_data),
     )
     JOBS.labels("assess", "retry-scheduled").inc()
@@ -133,8 +157,7 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
     meta = job.meta if job is not None else {}
     queue_name = meta.get("queue", APPLY_QUEUE)
     carried = [action_from_dict(a) for a in meta.get("actions", [])]
-    attempt = int(meta.get("attempt", 1))
-    first_attempt_at = meta.get("first_attempt_at") or _now().isoformat()
+    attempt = _Attempt.of(meta)
     retry = batches.holder(runtime.redis, vendor, key)
     if retry is not None and (job is None or retry != job.id):
         # A retry for this ticket is scheduled (429, backoff): it writes these actions too, so
@@ -160,25 +183,29 @@ def apply(vendor: str, key: str) -> dict[str, Any]:
         result = runtime.helpdesk(vendor).apply(actions)
     except TransientVendorError as exc:
         pending = list(exc.pending) if exc.pending is not None else actions
-        waited = _now() - datetime.fromisoformat(first_attempt_at)
-        if waited.total_seconds() > runtime.settings.conduct_retry_horizon:
+        if attempt.past_horizon(runtime.settings.conduct_retry_horizon):
             JOBS.labels("apply", "gave-up").inc()
             log.error(
                 "apply.gave-up",
-                extra={"vendor": vendor, "batch": key, "attempt": attempt, "status": exc.status},
+                extra={
+                    "vendor": vendor,
+                    "batch": key,
+                    "attempt": attempt.number,
+                    "status": exc.status,
+                },
             )
             if job is not None:
                 job.meta.update(actions=[action_to_dict(a) for a in pending])
                 _save_meta(job)
-            raise GaveUp(f"{vendor} {key}: still failing after {waited}") from exc
-        delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
+            raise GaveUp(f"{vendor} {key}: still failing after {attempt.waited()}") from exc
+        delay = attempt.delay(exc)
         retry_id = batches.submit(
             runtime.redis,
             vendor,
             pending,
             urgent=queue_name == URGENT_QUEUE,
             delay=delay,
-            meta={"attempt": attempt + 1, "first_attempt_at": first_attempt_at},
+            meta=attempt.next_meta(),
             key=key,
         )
         if retry_id is not None:

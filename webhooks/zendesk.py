@@ -76,7 +76,7 @@ def receive() -> Response:
 
 def _guards() -> Answer:
     if (request.content_length or 0) > MAX_BODY:
-        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+        return _too_large()
     # A chunked body has no Content-Length up front. Werkzeug stops reading it quietly at the
     # limit (gunicorn sets `wsgi.input_terminated`), so read one byte past the limit and
     # measure: a body cut at exactly MAX_BODY would otherwise fail its signature (401).
@@ -84,9 +84,9 @@ def _guards() -> Answer:
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:
-        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+        return _too_large()
     if len(raw) > MAX_BODY:
-        return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
+        return _too_large()
 
     settings: Settings = current_app.config["CONDUCT_SETTINGS"]
     headers = {
@@ -114,6 +114,10 @@ def _guards() -> Answer:
     except PayloadError as exc:
         return Answer(400, "bad-request", {"error": str(exc)}, logging.WARNING)
     return _dispatch(delivery)
+
+
+def _too_large() -> Answer:
+    return Answer(413, "too-large", {"error": "payload too large"}, logging.WARNING)
 
 
 def _dispatch(delivery: Delivery) -> Answer:
