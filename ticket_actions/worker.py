@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 60
 SWEEP_KEY = "conduct:sweep:last"
+COMMAND_LISTENER_WAKE_SECONDS = 1.0
 
 Sweep = Callable[[datetime], Any]
 
@@ -82,6 +83,29 @@ class ConductWorker(SimpleWorker):
     """An RQ worker that also runs the sweep at most once a minute."""
 
     sweep: Sweep | None = None
+    _burst_run = False
+
+    def work(self, burst: bool = False, *args: Any, **kwargs: Any) -> bool:
+        self._burst_run = burst
+        return bool(super().work(burst, *args, **kwargs))
+
+    def subscribe(self) -> None:
+        """Listen for RQ's commands (shutdown, kill a job), waking every second, except in a
+        burst run, which drains and stops (`conduct worker --burst`, `conduct demo`, the tests).
+
+        RQ's own listener sleeps 60 s at a time, and RQ unsubscribes before it stops it: the
+        listener then waits up to 60 s for a subscription that never comes, and redis-py 8.2's
+        `PubSubWorkerThread.stop()` waits for the listener. Every worker stop, and every burst
+        run under load, took up to a minute (found in session 23)."""
+        if self._burst_run:
+            return
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ: None
+            sleep_time=COMMAND_LISTENER_WAKE_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def maybe_sweep(self) -> bool:
         if self.sweep is None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -38,3 +39,23 @@ def test_a_failing_sweep_does_not_stop_the_worker(redis_conn: redis.Redis, helpd
     batches.submit(redis_conn, "zendesk", [AddTags("6", ("x",))])
     make_worker(redis_conn, broken).work(burst=True, logging_level="WARNING")
     assert helpdesk.batches == [[AddTags("6", ("x",))]]
+
+
+def test_only_a_long_running_worker_listens_for_commands_and_it_stops_at_once(
+    redis_conn: redis.Redis, helpdesk: Any
+) -> None:
+    # A burst run drains and stops: no listener. A long-running worker's listener stops within
+    # about a second (RQ's own took up to 60 s with redis-py 8.2: `ConductWorker.subscribe`).
+    batches.submit(redis_conn, "zendesk", [AddTags("7", ("x",))])
+    burst = make_worker(redis_conn)
+    burst.work(burst=True, logging_level="WARNING")
+    assert burst.pubsub_thread is None
+    assert helpdesk.batches == [[AddTags("7", ("x",))]]
+    steady = make_worker(redis_conn)
+    steady.subscribe()
+    assert steady.pubsub_thread is not None
+    assert steady.pubsub.subscribed_event.wait(5)
+    started = time.monotonic()
+    steady.unsubscribe()
+    assert time.monotonic() - started < 5
+    assert not steady.pubsub_thread.is_alive()
