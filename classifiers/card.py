@@ -94,6 +94,12 @@ def markdown(card: dict[str, Any]) -> str:
         if meta["features"].get("version", 0) >= 5
         else ""
     )
+    if meta["features"].get("version", 0) >= 7:
+        innocent += (
+            "; a sentence, phrase or word said again straight after itself is kept once, and a "
+            "sentence of three words or more pasted five times or more keeps one copy and the "
+            "marker word `xxpasted` (`normalize._collapse_repeats`)"
+        )
     out = [
         f"# Model card: {meta['version']}",
         "",

@@ -687,3 +687,50 @@ def test_nul_and_lone_surrogates_are_read_as_spaces_not_fatal(model) -> None:  #
     assert model.classify_many(texts) == model.classify_many(spaced)
     assert [model.classify(t) for t in texts] == [model.classify(t) for t in spaced]
     assert "insult" in model.classify(texts[0]).labels
+
+
+SAID_AGAIN = [
+    "REFUND NOW.",
+    "I want my refund.",
+    "Please call me back.",
+    "where is my parcel?",
+    "this is a joke",
+    "You are a useless idiot.",
+    "I will find where you live.",
+    "the fucking printer jammed again!",
+]
+
+
+@pytest.mark.parametrize("copies", [2, 3])
+def test_saying_a_sentence_again_does_not_change_the_verdict(model, copies: int) -> None:  # type: ignore[no-untyped-def]
+    # Each copy once added its features again: "REFUND NOW. REFUND NOW." was a threat, called
+    # extreme, and "I want my refund." twice an unrealistic demand (session 22).
+    once = model.classify_many(SAID_AGAIN)
+    again = model.classify_many([" ".join([t] * copies) for t in SAID_AGAIN])
+    for text, alone, repeated in zip(SAID_AGAIN, once, again, strict=True):
+        assert (repeated.labels, repeated.severity) == (alone.labels, alone.severity), text
+        assert repeated.scores == pytest.approx(alone.scores, abs=1e-6), text
+    assert [v.labels for v in once[:5]] == [()] * 5  # the ordinary ones stay unflagged
+    assert once[6].severity == "extreme" and "profanity" in once[7].labels
+
+
+def test_a_word_said_over_and_over_counts_once(model) -> None:  # type: ignore[no-untyped-def]
+    plain = model.classify("why won't this work")
+    repeated = model.classify("why why why why why won't this work")
+    assert repeated.labels == plain.labels == ()
+    # a word said over and over is no pasted demand (normalize.PASTED_WORDS)
+    for said_over in ("please please please please please", "why " * 7, "no no no no no no"):
+        assert model.classify(said_over).labels == (), said_over
+    text = "liar liar liar, you lied to me about the refund"
+    insult = model.classify(text)
+    assert "insult" in insult.labels
+    # the kept word's span covers the run it stands for
+    assert next(text[a:b] for a, b in insult.evidence["insult"]).startswith("liar liar liar")
+
+
+def test_a_demand_pasted_over_and_over_is_still_seen(model) -> None:  # type: ignore[no-untyped-def]
+    # the corpus labels a demand pasted twenty times a harassing demand; five copies or more
+    # keep the pasting in view (normalize.PASTED_MARKER), one copy is an ordinary request
+    assert model.classify("CALL ME BACK TODAY.").labels == ()
+    pasted = model.classify("CALL ME BACK TODAY. " * 20)
+    assert "unrealistic_demand" in pasted.labels

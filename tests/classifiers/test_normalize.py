@@ -313,12 +313,12 @@ def test_stretch_and_spacing_checks_say_yes_whenever_their_step_matches() -> Non
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("Finger-prick test kit", "finger test test kit"),
+        ("Finger-prick test kit", "finger test kit"),  # "test test": a repeat, kept once
         ("the fingerprick kit", "the finger test kit"),
         ("The door knob fell off", "the door handle fell off"),
         ("a knob of butter", "a pat of butter"),
         ("Spotted Dick and custard", "sponge pudding and custard"),
-        ("cock-a-leekie soup", "leek soup soup"),
+        ("cock-a-leekie soup", "leek soup"),
         ("my brood bitch is due", "my brood dam is due"),
         ("blue tits and long-tailed tits", "blue songbirds and long tailed songbirds"),
         ("from Scunthorpe to Penistone", "from placename to placename"),
@@ -389,3 +389,83 @@ def test_innocent_prefix_tree_matches_what_the_plain_alternation_matches() -> No
         assert [m.span() for m in normalize_module._INNOCENT.finditer(text)] == expected, text
         found += len(expected)
     assert found > len(keys)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("REFUND NOW. REFUND NOW.", "refund now."),
+        ("I want my refund! I want my refund.", "i want my refund."),  # the last break stays
+        (
+            "I HAVE PAID. I HAVE PAID. I HAVE PAID. CHECK YOUR SYSTEM",
+            "i have paid. check your system",
+        ),
+        ("hello?\nhello?\n\nhello", "hello"),
+        ("why why why won't this work", "why wont this work"),
+        ("you, you idiot", "you idiot"),
+        ("no no. no no.", "no."),
+        ("refund now refund now", "refund now"),
+        ("This is a joke, this is a joke!", "this is a joke!"),
+        ("ok. you idiot you idiot you idiot", "ok. you idiot"),
+        # five copies or more: one copy and the marker, so the pasting is still seen
+        ("REFUND ME NOW\n" * 30, f"refund me now {normalize_module.PASTED_MARKER}"),
+        ("Call me now. " * 5 + "Order 12", "call me now xxpasted. order 12"),
+        # under three words, said over and over: kept once, no marker
+        ("Call me. Call me. Call me. Call me. Call me. Order 12", "call me. order 12"),
+        ("please please please please please", "please"),
+        ("why " * 9, "why"),
+        # not a repeat straight after itself: left alone
+        ("a fee. Fee waived", "a fee. fee waived"),
+        ("refund now. refund now please", "refund now. refund now please"),
+        ("refund now. please. refund now.", "refund now. please. refund now."),
+        ("the then", "the then"),
+        ("so you say you idiot", "so you say you idiot"),
+        ("refund now refund now please", "refund now refund now please"),
+        ("1,000,000", "1,000,000"),
+    ],
+)
+def test_a_repeat_straight_after_itself_is_kept_once(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+    assert normalize_many(["x", raw, "y"]) == ["x", expected, "y"]
+
+
+def test_the_span_of_a_kept_copy_covers_its_repeats() -> None:
+    raw = "Hi. REFUND NOW. REFUND NOW. Thanks"
+    result = normalize(raw, keep_offsets=True)
+    assert result.text == "hi. refund now. thanks"
+    start = result.text.index("refund")
+    a, b = result.original_span(start, start + len("refund now."))
+    assert raw[a:b] == "REFUND NOW. REFUND NOW."
+    a, b = result.original_span(start, start + len("refund"))
+    assert raw[a:b] == "REFUND"  # inside the kept copy: itself
+    t = result.text.index("thanks")
+    assert raw[slice(*result.original_span(t, t + 6))] == "Thanks"
+
+
+def test_repeats_in_a_batch_stay_in_their_own_text() -> None:
+    # a text that ends as the next one begins is no repeat: the separator is no sentence break
+    texts = ["refund now", "refund now", "why", "why why", "stop. stop", "stop"]
+    assert normalize_many(texts) == ["refund now", "refund now", "why", "why", "stop", "stop"]
+    assert normalize_many(texts) == [normalize(t).text for t in texts]
+
+
+def test_repeat_checks_say_yes_whenever_their_pattern_matches() -> None:
+    import random
+
+    rng = random.Random(23)
+    texts = [normalize(t).text for t in _sample_texts()]
+    texts += ["".join(rng.choices("ab .,!\n", k=rng.randint(0, 14))) for _ in range(40000)]
+    texts += ["b a. b a", "é a. é a", "ab.\nab", "a, a", "a  a", "a b, a b a b", "ab, ab ab"]
+    sentences = phrases = words = 0
+    for text in texts:
+        if normalize_module._REPEATED_PHRASE.search("\n" + text):
+            phrases += 1
+            pieces = normalize_module._sentences(text)
+            assert any(map(normalize_module._is_periodic, pieces)), text
+        if normalize_module._REPEATED_SENTENCE.search("\n" + text):
+            sentences += 1
+            assert normalize_module._has_adjacent_equal(normalize_module._sentences(text)), text
+        if normalize_module._REPEATED_WORD.search(text):
+            words += 1
+            assert normalize_module._has_adjacent_equal(normalize_module._words(text)), text
+    assert sentences > 100 and phrases > 100 and words > 100
