@@ -87,7 +87,7 @@ def markdown(card: dict[str, Any]) -> str:
         if meta["features"].get("version", 0) >= 4
         else ""
     )
-    innocent = (
+    before_features = (
         "; before features, innocent phrases with a rude word inside (a door knob, spotted dick, "
         "Scunthorpe: `INNOCENT_PHRASES` in `classifiers/lexicon.py`) are rewritten to neutral "
         "words"
@@ -95,7 +95,7 @@ def markdown(card: dict[str, Any]) -> str:
         else ""
     )
     if meta["features"].get("version", 0) >= 7:
-        innocent += (
+        before_features += (
             "; a sentence, phrase or word said again straight after itself is kept once, and a "
             "sentence of three words or more pasted five times or more keeps one copy and the "
             "marker word `xxpasted` (`normalize._collapse_repeats`)"
@@ -114,7 +114,7 @@ def markdown(card: dict[str, Any]) -> str:
         f"- Hashed features (2^{meta['features']['bits']} buckets, signed): character "
         f"{meta['features']['char_ngrams']}-grams, words and bigrams, policy cue phrases, and "
         "target features (a word near 'you', 'I', the company or a third person)"
-        f"{quoted}{innocent}; one "
+        f"{quoted}{before_features}; one "
         "L2-regularised logistic regression per head (liblinear, C="
         f"{meta['config']['C']}{_tolerance(meta)}), Platt-calibrated on out-of-fold decisions.",
         f"- Long text: windows of {meta['features']['window']} characters overlapping by "

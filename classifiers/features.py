@@ -46,7 +46,8 @@ F32 = npt.NDArray[np.float32]
 
 FEATURE_VERSION = 7  # 5: innocent look-alike phrases rewritten (lexicon.INNOCENT_PHRASES); 6: slurs
 # unmasked (lexicon.OBFUSCATION_TARGETS), cue words in leetspeak (LEET_WORDS), punctuation kept;
-# 7: a sentence or word repeated straight after itself kept once (normalize._collapse_repeats)
+# 7: a sentence, phrase or word said again straight after itself kept once
+# (normalize._collapse_repeats)
 CHAR_NS = (2, 3, 4, 5)
 _P = np.uint64(0x9E3779B97F4A7C15 | 1)
 _P_INV = np.uint64(pow(int(_P), -1, 1 << 64))
