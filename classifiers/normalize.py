@@ -639,21 +639,36 @@ _REPEATED_WORD = re.compile(r"(?<![a-z0-9])([a-z]+)((?:,? \1(?![a-z0-9]))+)")
 def _collapse_repeats(text: str, offsets: Offsets | None) -> tuple[str, Offsets | None]:
     sentences = _sentences(text)
     if _has_adjacent_equal(sentences):
-        edits = []
-        for match in _REPEATED_SENTENCE.finditer("\n" + text):
-            copies = len(_BREAK_RUN.findall(match.group(2))) + 1
-            edits.append((match.start(2) - 1, match.end(2) - 1, _marker(match[1], copies)))
-        text, offsets = _apply(edits, text, offsets)
+        text, offsets = _delete_repeats(_REPEATED_SENTENCE, _sentence_copies, text, offsets)
     if any(map(_is_periodic, sentences)):
-        edits = []
-        for match in _REPEATED_PHRASE.finditer("\n" + text):
-            copies = match.group(2).count(match.group(1)) + 1
-            edits.append((match.start(2) - 1, match.end(2) - 1, _marker(match[1], copies)))
-        text, offsets = _apply(edits, text, offsets)
+        text, offsets = _delete_repeats(_REPEATED_PHRASE, _phrase_copies, text, offsets)
     if _has_adjacent_equal(_words(text)):
         edits = [(m.start(2), m.end(2), "") for m in _REPEATED_WORD.finditer(text)]
         text, offsets = _apply(edits, text, offsets)
     return text, offsets
+
+
+def _delete_repeats(
+    pattern: re.Pattern[str],
+    copies: Callable[[re.Match[str]], int],
+    text: str,
+    offsets: Offsets | None,
+) -> tuple[str, Offsets | None]:
+    """`text` without the repeats `pattern` finds (its group 2; group 1 is the unit kept), run
+    on the text after a "\n" that stands for its start, with the marker where one is due."""
+    edits = [
+        (match.start(2) - 1, match.end(2) - 1, _marker(match[1], copies(match)))
+        for match in pattern.finditer("\n" + text)
+    ]
+    return _apply(edits, text, offsets)
+
+
+def _sentence_copies(match: re.Match[str]) -> int:
+    return len(_BREAK_RUN.findall(match[2])) + 1
+
+
+def _phrase_copies(match: re.Match[str]) -> int:
+    return match[2].count(match[1]) + 1
 
 
 def _marker(unit: str, copies: int) -> str:
