@@ -103,15 +103,23 @@ def test_near_duplicates_across_splits_are_found() -> None:
     assert pairs == {("a", "b"), ("b", "d")}
 
 
-def test_the_twenty_sixth_batch_is_in_the_corpus_and_apart_from_the_probe() -> None:
-    """Batch 26 (classifiers/data/README.md) was kept back in session 18 and merged in session
-    19: all 720 rows, ids unique, and nothing near the probe, which is only for evaluation."""
+@pytest.mark.parametrize(
+    ("marker", "rows", "abusive"),
+    [("-b26", 720, 240), ("-b27", 610, 119)],
+    ids=["batch26", "batch27"],
+)
+def test_a_late_batch_is_in_the_corpus_whole_and_apart_from_the_probe(
+    marker: str, rows: int, abusive: int
+) -> None:
+    """Batches 26 (kept back in session 18, merged in session 19) and 27 (session 24), in
+    classifiers/data/README.md: every row present, ids unique, acceptable rows never labelled,
+    evidence quoted exactly, and nothing near the probe, which is only for evaluation."""
     from classifiers import corpus
 
     messages = corpus.load_corpus()
     assert len({m.id for m in messages}) == len(messages)
-    batch = [m for m in messages if "-b26" in m.family]
-    assert len(batch) == 720 and sum(m.abusive for m in batch) == 240
-    assert all(m.severity == "none" for m in batch if not m.abusive)
+    batch = [m for m in messages if marker in m.family]
+    assert len(batch) == rows and sum(m.abusive for m in batch) == abusive
+    assert all(m.severity == "none" and not m.labels for m in batch if not m.abusive)
     assert all(e in m.text for m in batch for e in m.evidence)
     assert corpus.near_duplicates_between(batch, corpus.load_probe()) == []

@@ -38,3 +38,19 @@ def test_the_shipped_model_leaves_ordinary_traffic_alone_and_catches_short_abuse
     assert figures["acceptable"] >= 150 and figures["abusive"] >= 50
     assert figures["false_flag_rate"] <= 0.03, figures
     assert figures["recall"] >= 0.9, figures
+
+
+def test_the_shipped_model_leaves_alone_the_everyday_words_threats_use() -> None:
+    """Batch 27 (classifiers/data/README.md): ordinary messages in the phrases the corpus's
+    threats leaned on ("found your", "call ended", "let's see how", "works at"), and threats in
+    other words. Session 23's model, never trained on them, flagged 15 of the 128 acceptable
+    messages of the batch's dev and held-out families; the threats must still be caught."""
+    unseen = [m for m in corpus.load_corpus() if "-b27" in m.family and m.split != "train"]
+    verdicts = load_model(DEFAULT_MODEL).classify_many([m.text for m in unseen])
+    acceptable = [(m, v) for m, v in zip(unseen, verdicts, strict=True) if not m.abusive]
+    abusive = [(m, v) for m, v in zip(unseen, verdicts, strict=True) if m.abusive]
+    assert len(acceptable) == 128 and len(abusive) == 44
+    flagged = [m.id for m, v in acceptable if v.labels]
+    assert len(flagged) <= 5, flagged
+    missed = [m.id for m, v in abusive if not v.labels]
+    assert len(missed) <= 4, missed
