@@ -734,3 +734,25 @@ def test_a_demand_pasted_over_and_over_is_still_seen(model) -> None:  # type: ig
     assert model.classify("CALL ME BACK TODAY.").labels == ()
     pasted = model.classify("CALL ME BACK TODAY. " * 20)
     assert "unrealistic_demand" in pasted.labels
+
+
+@pytest.mark.parametrize(
+    ("line", "copies"),
+    [
+        ("Where is my parcel? ", 5),
+        ("Thank you so much. ", 5),
+        ("Is anyone there? ", 6),
+        ("Can someone help me please? ", 8),
+        ("Please reply to my email. ", 7),
+    ],
+)
+def test_a_reasonable_line_pasted_over_and_over_is_no_demand(  # type: ignore[no-untyped-def]
+    model, line: str, copies: int
+) -> None:
+    # Pasting is not abuse by itself: the policy's demands are unrealistic ones, and "requests
+    # will be met wherever possible". Session 24's model flagged all but the thank-you and the
+    # plea for help as unrealistic demands (0.95 to 0.998): its pasted rows were nearly all
+    # demands (batch 28 added reasonable questions and accidental pastes). None of these lines
+    # is in the corpus.
+    verdict = model.classify(line * copies)
+    assert verdict.labels == (), (line, verdict.scores)
