@@ -752,7 +752,7 @@ def test_a_reasonable_line_pasted_over_and_over_is_no_demand(  # type: ignore[no
     # Pasting is not abuse by itself: the policy's demands are unrealistic ones, and "requests
     # will be met wherever possible". Session 24's model flagged all but the thank-you and the
     # plea for help as unrealistic demands (0.95 to 0.998): its pasted rows were nearly all
-    # demands (batch 28 added reasonable questions and accidental pastes). None of these lines
-    # is in the corpus.
+    # demands (batch 28 added reasonable questions and accidental pastes). The corpus pastes
+    # none of these lines; two of them occur in it once, as ordinary sentences.
     verdict = model.classify(line * copies)
     assert verdict.labels == (), (line, verdict.scores)
