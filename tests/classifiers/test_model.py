@@ -428,7 +428,7 @@ def test_a_policy_override_on_the_verdict_matches_a_model_with_those_thresholds(
 @pytest.mark.parametrize(
     "text",
     [
-        "did you get this job out of a cereal box? because it shows",  # insult from the gate
+        "call centre zombies, all of you",  # insult from the gate (under its threshold)
         "you are a useless idiot",
         "got a crowbar in the boot and I know which car park you use",
         "Thanks, that worked.",
@@ -457,8 +457,8 @@ def test_the_worker_and_the_command_agree_under_a_policy(model, text: str) -> No
     [
         ("you are a fucking idiot", {"insult": 1.0, "profanity": 1.0}),
         ("you lot are a joke", {"insult": 1.0}),
-        ("who trained you, a cereal box?", {"threat": 0.3}),
-        ("who trained you, a cereal box?", {"insult": 1.0}),
+        ("call centre zombies, all of you", {"threat": 0.3}),
+        ("call centre zombies, all of you", {"insult": 1.0}),
         ("got a crowbar in the boot and I know which car park you use", {"insult": 0.2}),
     ],
 )
@@ -481,7 +481,10 @@ def test_a_policy_never_makes_the_gate_give_another_category(  # type: ignore[no
 
 
 def test_naming_a_category_at_its_own_threshold_keeps_a_gate_label(model) -> None:  # type: ignore[no-untyped-def]
-    verdict = model.classify("who trained you, a cereal box?")
+    # A line the abuse gate labels with its category under the category's threshold (insult
+    # 0.64 < 0.80). Until session 26 it was "who trained you, a cereal box?", which the model
+    # trained at feature-count power 0.35 no longer flags at all (insult 0.38).
+    verdict = model.classify("call centre zombies, all of you")
     assert verdict.labels == ("insult",)
     assert verdict.scores["insult"] < model.thresholds["insult"]  # the gate gave it
     same = verdict.with_thresholds({"insult": model.thresholds["insult"]})
@@ -756,3 +759,43 @@ def test_a_reasonable_line_pasted_over_and_over_is_no_demand(  # type: ignore[no
     # none of these lines; two of them occur in it once, as ordinary sentences.
     verdict = model.classify(line * copies)
     assert verdict.labels == (), (line, verdict.scores)
+
+
+# One-line chat messages written in session 26, after reading which sentences of held-out
+# acceptable messages the model flagged when each was scored alone, and before any model was
+# trained on that session's data; none is in the corpus or any batch (batch 31's brief reserved
+# them). They are ordinary, but most chat traffic is lines like these.
+SHORT_ORDINARY_LINES = (
+    "Let's see how it goes.",
+    "Dear Hiring Team,",
+    "I'll be there at ten.",
+    "It won't be ready until Monday then?",
+    "I've got all the receipts.",
+    "She deserves a pay rise.",
+    "Which one is right?",
+    "I know where the problem is.",
+    "My daughter walks to school past the shop.",
+    "My brothers and cousins are with you too.",
+    "Will you be hiring over summer?",
+    "I'll go back to the old tariff.",
+    "Next time I'll order earlier.",
+    "See you on Tuesday.",
+    "I'll think about it and let you know.",
+    "We are deaf, please use text.",
+    "You were great, thanks.",
+    "Your car park was full.",
+)
+
+
+def test_short_ordinary_chat_lines_are_held_where_they_are(model) -> None:  # type: ignore[no-untyped-def]
+    # Not a target met: a guard against getting worse. Session 25's model flagged 10 of the 18
+    # (8 `extreme`; "Dear Hiring Team," as identity abuse at 0.97); trained on batches 29 and 30
+    # it still flagged 10, with the feature-count power at 0.35 (train.TrainConfig.powers) 7, and
+    # with batch 31's 597 short chat lines as well, the shipped model, 4, all `extreme`: "Let's
+    # see how it goes.", "I'll be there at ten.", "My daughter walks to school past the shop.",
+    # "My brothers and cousins are with you too." (docs/classifier-quality.md, session 26).
+    verdicts = model.classify_many(list(SHORT_ORDINARY_LINES))
+    flagged = [line for line, v in zip(SHORT_ORDINARY_LINES, verdicts, strict=True) if v.labels]
+    assert len(flagged) <= 4, flagged
+    assert "Dear Hiring Team," not in flagged
+    assert "I'll think about it and let you know." not in flagged
