@@ -762,9 +762,9 @@ def test_a_reasonable_line_pasted_over_and_over_is_no_demand(  # type: ignore[no
 
 
 # One-line chat messages written in session 26, after reading which sentences of held-out
-# acceptable messages the model flagged when each was scored alone, and before any model was
-# trained on that session's data; none is in the corpus or any batch (batch 31's brief reserved
-# them). They are ordinary, but most chat traffic is lines like these.
+# acceptable messages the model flagged when each was scored alone, and before the feature-power
+# change and batch 31 (whose brief reserved them); none is in the corpus. They are ordinary, but
+# most chat traffic is lines like these.
 SHORT_ORDINARY_LINES = (
     "Let's see how it goes.",
     "Dear Hiring Team,",
