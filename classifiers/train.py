@@ -257,9 +257,11 @@ def featurise(
     bits: int,
     progress: Progress | None = None,
     group_weights: tuple[float, float] = (1.0, 1.0),
-    powers: tuple[float, float] = (0.5, 0.5),
+    *,
+    powers: tuple[float, float],
 ) -> Any:
-    """Sparse matrix (texts × 2**bits) of the features `LinearModel.decision` sums."""
+    """Sparse matrix (texts × 2**bits) of the features `LinearModel.decision` sums, scaled
+    with the model's `powers` (no default: 0.5 here once silently differed from TrainConfig's)."""
     from scipy import sparse
 
     blocks = []
