@@ -85,9 +85,22 @@ def classify(model_path: Path | None, policy: Path | None) -> None:
     "the OLID/HASOC benchmarks score) for the public sets: better on them, worse on support "
     "messages (both variants' figures are in the model card).",
 )
+@click.option(
+    "--out-of-fold",
+    "out_of_fold",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write, per train/dev message (ids, no text), what the fold model that never saw "
+    "it decided: the decisions the thresholds and the card's cross-validated figures come from.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
-    data: tuple[str, ...], out: Path, public_dir: Path, offensive_head: str, quiet: bool
+    data: tuple[str, ...],
+    out: Path,
+    public_dir: Path,
+    offensive_head: str,
+    out_of_fold: Path | None,
+    quiet: bool,
 ) -> None:
     """Train the classifier (fixed seeds) and write it with its model card."""
     from classifiers.card import write_card
@@ -116,7 +129,7 @@ def train(
         )
     config = config_for(sets, public_head=public_head, public_dir=public_dir, extra_files=files)
     try:
-        model, _facts = run_training(config, show_progress=not quiet)
+        model, _facts = run_training(config, show_progress=not quiet, out_of_fold=out_of_fold)
     except (PublicDataError, CorpusError) as exc:
         click.echo(f"conduct train: {exc}", err=True)
         sys.exit(2)

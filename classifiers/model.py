@@ -362,7 +362,7 @@ class LinearModel:
         if gate_label in self._overridden:
             gate_label = None
         labels = tuple(c for c, on in zip(CATEGORIES, decided, strict=True) if on)
-        flagged_severity = self._flagged_severity(probs)
+        flagged_severity = self.flagged_severity(probs)
         severity: Severity = flagged_severity if labels else "none"
         evidence: dict[str, list[Span]] = {}
         # per window start: normalised once and its tokens as lists, shared by its labels
@@ -397,7 +397,7 @@ class LinearModel:
     def _gate_index(self) -> int:
         return self._index[GATE_HEAD] if self.gate_threshold is not None else -1
 
-    def _flagged_severity(self, probs: F32) -> Severity:
+    def flagged_severity(self, probs: F32) -> Severity:
         """The severity of this text whenever a label fires (by the model or a policy)."""
         if (
             probs[self._index["sev_extreme"]] >= self.extreme_threshold

@@ -462,12 +462,16 @@ def _fold(family: str) -> int:
     return int.from_bytes(hashlib.sha256(b"fold:" + family.encode()).digest()[:4], "big") % FOLDS
 
 
-def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel, dict[str, Any]]:
+def train(
+    config: TrainConfig, show_progress: bool = True, out_of_fold: Path | None = None
+) -> tuple[LinearModel, dict[str, Any]]:
     """Train a model as configured; returns it and the facts for its model card.
 
     The final model learns from our train and dev splits (plus public rows). Calibration and
     thresholds come from out-of-fold decisions over those same messages: `FOLDS` models, each
     trained without one group of families and scoring it. The test split is never touched.
+    With `out_of_fold`, those decisions are also written there (`out_of_fold_rows`), so misses
+    can be sorted without looking at the test split or replaying training outside the project.
     """
     from tqdm import tqdm  # type: ignore[import-untyped]
 
@@ -510,6 +514,10 @@ def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel,
 
     model = LinearModel(meta, _arrays(weights, bias))
     tune(model, english, decision, config)
+    if out_of_fold is not None:
+        decided = out_of_fold_rows(model, english, decision)
+        out_of_fold.parent.mkdir(parents=True, exist_ok=True)
+        out_of_fold.write_text("".join(json.dumps(r) + "\n" for r in decided), encoding="utf-8")
     duplicates = corpus.near_duplicates(messages)
     facts = {
         "splits": {
@@ -533,6 +541,32 @@ def train(config: TrainConfig, show_progress: bool = True) -> tuple[LinearModel,
     }
     model.meta["training"] = facts
     return model, facts
+
+
+def out_of_fold_rows(
+    model: LinearModel, english: Sequence[corpus.Message], decision: F32
+) -> list[dict[str, Any]]:
+    """Per message of `english` (train + dev), what the fold model that never saw its family
+    decided, under the final calibration, thresholds and severity rule: the decisions `tune`
+    chose on and the model card's cross-validated figures count. Ids, not text."""
+    probs = model.calibrate(decision)
+    cuts = np.array([model.thresholds[c] for c in CATEGORIES], dtype=np.float32)
+    decided = decide_labels(probs, cuts, model.gate_threshold, HEADS.index(GATE_HEAD))
+    rows = []
+    for i, message in enumerate(english):
+        labels = [c for j, c in enumerate(CATEGORIES) if decided[i, j]]
+        rows.append(
+            {
+                "id": message.id,
+                "family": message.family,
+                "split": message.split,
+                "gold": {"labels": sorted(message.labels), "severity": message.severity},
+                "labels": labels,
+                "severity": model.flagged_severity(probs[i]) if labels else "none",
+                "scores": {h: round(float(probs[i, j]), 4) for j, h in enumerate(HEADS)},
+            }
+        )
+    return rows
 
 
 def _arrays(weights: F32, bias: F32) -> dict[str, npt.NDArray[Any]]:

@@ -677,9 +677,9 @@ def test_extreme_needs_the_threat_floor_as_well(model) -> None:  # type: ignore[
     probs[index["sev_extreme"]] = 0.99
     assert model.extreme_threat_floor > 0
     probs[index["threat"]] = model.extreme_threat_floor - 0.01
-    assert model._flagged_severity(probs) != "extreme"
+    assert model.flagged_severity(probs) != "extreme"
     probs[index["threat"]] = model.extreme_threat_floor
-    assert model._flagged_severity(probs) == "extreme"
+    assert model.flagged_severity(probs) == "extreme"
 
 
 def test_nul_and_lone_surrogates_are_read_as_spaces_not_fatal(model) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from classifiers.card import CARD_JSON, CARD_MD, write_card
 from classifiers.model import LinearModel
 from classifiers.train import TrainConfig, train
@@ -84,6 +86,69 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
     second, _ = train(config, show_progress=False)
     assert (first.weights == second.weights).all()
     assert first.thresholds == second.thresholds
+
+
+def test_out_of_fold_decisions_are_written_as_the_card_counts_them(tmp_path: Path) -> None:
+    """`conduct train --out-of-fold FILE`: one row per train/dev message, ids and no text, and
+    the rows add up to the card's cross-validated figures (the same decisions)."""
+    from classifiers import corpus
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+    config = TrainConfig(corpus_dir=data, public_sets=(), bits=12)
+    path = tmp_path / "oof" / "rows.jsonl"
+    model, _ = train(config, show_progress=False, out_of_fold=path)
+    plain, _ = train(config, show_progress=False)
+    assert (model.weights == plain.weights).all()  # writing them changes nothing
+
+    messages = corpus.load_corpus(data, [])
+    pool = [m for m in messages if m.split in ("train", "dev")]
+    content = path.read_text()
+    rows = [json.loads(line) for line in content.splitlines()]
+    assert sorted(r["id"] for r in rows) == sorted(m.id for m in pool)
+    assert {r["split"] for r in rows} <= {"train", "dev"}
+    assert all("text" not in r for r in rows)
+    assert not any(m.text in content for m in messages)
+
+    cv = model.meta["cross_validated"]
+    acceptable = [r for r in rows if not r["gold"]["labels"]]
+    flagged = [r for r in acceptable if r["labels"]]
+    assert acceptable and round(len(flagged) / len(acceptable), 4) == cv["false_flag_rate"]
+    abusive = [r for r in rows if r["gold"]["labels"]]
+    caught = [r for r in abusive if r["labels"]]
+    assert len(caught) == round(cv["abusive_vs_acceptable"]["recall"] * len(abusive))
+    said_extreme = [r for r in rows if r["severity"] == "extreme"]
+    gold_extreme = [r for r in rows if r["gold"]["severity"] == "extreme"]
+    hits = [r for r in gold_extreme if r["severity"] == "extreme"]
+    assert len(hits) == round(cv["extreme"]["precision"] * len(said_extreme))
+    assert len(hits) == round(cv["extreme"]["recall"] * len(gold_extreme))
+    assert all((r["severity"] == "none") == (not r["labels"]) for r in rows)
+
+
+def test_conduct_train_writes_the_out_of_fold_file_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import classifiers.train
+    from cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _corpus(data)
+
+    def tiny(sets: list[str], **kwargs: object) -> TrainConfig:  # the CLI's config, tiny corpus
+        return TrainConfig(corpus_dir=data, public_sets=(), bits=12)
+
+    monkeypatch.setattr(classifiers.train, "config_for", tiny)
+    out, oof = tmp_path / "model", tmp_path / "oof.jsonl"
+    args = ["train", "--quiet", "--out", str(out), "--out-of-fold", str(oof)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in oof.read_text().splitlines()]
+    assert rows and {"id", "gold", "labels", "severity", "scores"} <= set(rows[0])
+    assert LinearModel.load(out).version in result.output
 
 
 def test_the_solver_tolerance_reaches_the_solver(tmp_path: Path) -> None:
