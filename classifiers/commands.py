@@ -90,8 +90,9 @@ def classify(model_path: Path | None, policy: Path | None) -> None:
     "out_of_fold",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write, per train/dev message (ids, no text), what the fold model that never saw "
-    "it decided: the decisions the thresholds and the card's cross-validated figures come from.",
+    help="Also write, per English train/dev message (ids, no text), what the fold model that "
+    "never saw it decided: the decisions the thresholds and the card's cross-validated "
+    "figures come from.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(

@@ -549,9 +549,10 @@ def train(
 def out_of_fold_rows(
     model: LinearModel, english: Sequence[corpus.Message], decision: F32
 ) -> list[dict[str, Any]]:
-    """Per message of `english` (train + dev), what the fold model that never saw its family
-    decided, under the final calibration, thresholds and severity rule: the decisions `tune`
-    chose on and the model card's cross-validated figures count. Ids, not text."""
+    """Per message of `english` (the English train + dev messages), what the fold model that
+    never saw its family decided, under the final calibration, thresholds and severity rule:
+    the decisions `tune` chose on and the model card's cross-validated figures count. Ids, not
+    text."""
     probs = model.calibrate(decision)
     cuts = np.array([model.thresholds[c] for c in CATEGORIES], dtype=np.float32)
     decided = decide_labels(probs, cuts, model.gate_threshold, HEADS.index(GATE_HEAD))
