@@ -259,7 +259,7 @@ class LinearModel:
         best = np.zeros((len(texts), len(self.heads)), dtype=np.float32)
         languages = ["en"] * len(texts)
         firing: dict[int, list[_Firing]] = {}
-        thresholds = self._threshold_row()
+        thresholds = self.threshold_row()
         for batch in _batches(windows, _BATCH_WINDOWS):
             mapped: list[Normalized | None]
             if evidence and len(batch) <= _MAPPED_UP_TO:
@@ -319,7 +319,8 @@ class LinearModel:
                     entries.append(_Firing(window, _GATE, gate, starts, ends, mapped[k]))
         return Scored(best, languages, firing)
 
-    def _threshold_row(self) -> F32:
+    def threshold_row(self) -> F32:
+        """The category thresholds in force, in `CATEGORIES` order."""
         return np.array([self.thresholds[c] for c in CATEGORIES], dtype=np.float32)
 
     def _verdict(

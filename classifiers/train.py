@@ -554,7 +554,7 @@ def out_of_fold_rows(
     the decisions `tune` chose on and the model card's cross-validated figures count. Ids, not
     text."""
     probs = model.calibrate(decision)
-    cuts = np.array([model.thresholds[c] for c in CATEGORIES], dtype=np.float32)
+    cuts = model.threshold_row()
     decided = decide_labels(probs, cuts, model.gate_threshold, HEADS.index(GATE_HEAD))
     rows = []
     for i, message in enumerate(english):
